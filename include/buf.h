@@ -1,0 +1,24 @@
+/* buf.h - a growable byte queue used for every relay direction: append at the
+ * tail, consume from the head. The relay enforces high-water marks on top. */
+#ifndef PR_BUF_H
+#define PR_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data;
+	size_t start;	/* offset of the first unconsumed byte */
+	size_t len;	/* unconsumed bytes from start */
+	size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_append(struct buf *b, const void *p, size_t n);
+/* Make room for at least `want` bytes at the tail; returns the tail. */
+char *buf_tail(struct buf *b, size_t want);
+void buf_commit(struct buf *b, size_t n);	/* after writing into buf_tail */
+void buf_consume(struct buf *b, size_t n);
+static inline const char *buf_head(const struct buf *b) { return b->data + b->start; }
+
+#endif

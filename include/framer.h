@@ -1,0 +1,66 @@
+/* framer.h - split a byte stream into whole top-level JSON objects.
+ * Pure and incremental: every byte is scanned once, however the stream is
+ * chunked, so a 50 MB message fed one byte at a time stays O(n). It tracks
+ * only strings, escapes and bracket depth (like lightningd's jsmn use); full
+ * validation is canon.c's job. No jansson, no I/O. Fuzzed: fuzz-framer.c */
+#ifndef PR_FRAMER_H
+#define PR_FRAMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "buf.h"
+
+enum framer_mode {
+	FRAMER_STRICT,	/* plugin side: over-deep or oversized ends the stream */
+	FRAMER_LENIENT,	/* host side: oversized frames are skipped, not fatal */
+};
+
+enum frame_rc {
+	FRAME_NEED_MORE,	/* no complete frame buffered yet */
+	FRAME_READY,		/* *msg,*len is one whole top-level object */
+	FRAME_TOO_BIG,		/* frame exceeds max (see framer_next) */
+	FRAME_TOO_DEEP,		/* nesting exceeds max_depth (strict mode only) */
+	FRAME_SYNTAX,		/* not an object at top level: stream is unusable */
+};
+
+#define FRAMER_PREFIX_KEEP 4096	/* bytes of an oversized host frame kept */
+
+struct framer {
+	struct buf in;
+	enum framer_mode mode;
+	size_t max;		/* size cap of one frame, in bytes */
+	unsigned max_depth;
+	/* scan state, relative to in.start */
+	size_t scan;		/* bytes of the buffered data already scanned */
+	size_t begin;		/* offset of the frame's '{' (valid if started) */
+	size_t depth;
+	bool started, in_str, esc;
+	bool skipping;		/* lenient: discarding the rest of an oversized frame */
+	bool returned;		/* a frame was returned and not yet consumed */
+	size_t ret_len;		/* bytes to consume for the returned frame */
+	const char *why;	/* reason for the last error */
+};
+
+void framer_init(struct framer *f, enum framer_mode mode, size_t max,
+		 unsigned max_depth);
+void framer_free(struct framer *f);
+
+/* Feed bytes: either copy them in, or read(2) straight into framer_tail()
+ * and then framer_commit() the count. */
+void framer_push(struct framer *f, const char *data, size_t n);
+char *framer_tail(struct framer *f, size_t want);
+void framer_commit(struct framer *f, size_t n);
+
+/* Next frame. On FRAME_READY, *msg/*len point into the framer's buffer and
+ * stay valid until framer_consume() or the next push. Leading whitespace
+ * (space, tab, CR, LF) between frames is skipped.
+ * FRAME_TOO_BIG in lenient mode: *msg/*len hold the frame's first
+ * FRAMER_PREFIX_KEEP bytes (so the caller can sniff its id); call
+ * framer_consume() and the framer silently discards the rest of that frame
+ * and then carries on. In strict mode TOO_BIG, TOO_DEEP and SYNTAX are final. */
+enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len);
+void framer_consume(struct framer *f);
+const char *framer_why(const struct framer *f);
+size_t framer_buffered(const struct framer *f);	/* bytes held */
+
+#endif

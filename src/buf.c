@@ -1,0 +1,59 @@
+/* buf.c - growable byte queue: append at the tail, consume from the head.
+ * Compacts lazily so a steady stream does not keep growing the buffer. */
+#include <string.h>
+#include "buf.h"
+#include "util.h"
+
+void buf_init(struct buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+char *buf_tail(struct buf *b, size_t want)
+{
+	if (b->len == 0)
+		b->start = 0;
+	if (b->start + b->len + want > b->cap && b->start > 0) {
+		/* Move the live bytes to the front before growing. */
+		memmove(b->data, b->data + b->start, b->len);
+		b->start = 0;
+	}
+	if (b->len + want > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + want)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	return b->data + b->start + b->len;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+}
+
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (!n)
+		return;
+	memcpy(buf_tail(b, n), p, n);
+	b->len += n;
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->start = 0;
+		b->len = 0;
+		return;
+	}
+	b->start += n;
+	b->len -= n;
+}

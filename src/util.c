@@ -1,0 +1,210 @@
+/* util.c - allocation that dies on OOM, EINTR-safe I/O, small parsers.
+ * Knows nothing about policy or protocol. */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <sha2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "exitcodes.h"
+#include "log.h"
+#include "util.h"
+
+static _Noreturn void die_oom(void)
+{
+	die(PR_EXIT_RUNNER, "out of memory");
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		die_oom();
+	return d;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+	if (!d)
+		die_oom();
+	return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		die_oom();
+	return s;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+char *read_fd_all(int fd, size_t max, size_t *lenp)
+{
+	size_t cap = 4096, len = 0;
+	char *b = xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) {
+				free(b);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap *= 2;
+			b = xrealloc(b, cap + 1);
+		}
+		ssize_t r = read(fd, b + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(b);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > max) {
+		free(b);
+		errno = EFBIG;
+		return NULL;
+	}
+	b[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return b;
+}
+
+int set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -1;
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl);
+}
+
+int set_cloexec(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFD);
+	if (fl < 0)
+		return -1;
+	fl = on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC;
+	return fcntl(fd, F_SETFD, fl);
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case '\0': break;
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	default: return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	if (shift && v > (ULLONG_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static void sha256_hex(SHA2_CTX *ctx, char hex[65])
+{
+	uint8_t d[SHA256_DIGEST_LENGTH];
+	SHA256Final(d, ctx);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+int sha256_fd(int fd, char hex[65])
+{
+	SHA2_CTX ctx;
+	char b[65536];
+	SHA256Init(&ctx);
+	for (;;) {
+		ssize_t r = read(fd, b, sizeof(b));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		SHA256Update(&ctx, (const uint8_t *)b, (size_t)r);
+	}
+	sha256_hex(&ctx, hex);
+	return 0;
+}
+
+void sha256_buf(const void *buf, size_t len, char hex[65])
+{
+	SHA2_CTX ctx;
+	SHA256Init(&ctx);
+	SHA256Update(&ctx, buf, len);
+	sha256_hex(&ctx, hex);
+}
+
+bool glob_match(const char *pattern, const char *name)
+{
+	return fnmatch(pattern, name, 0) == 0;
+}
