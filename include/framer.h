@@ -39,6 +39,10 @@ struct framer {
 	bool returned;		/* a frame was returned and not yet consumed */
 	size_t ret_len;		/* bytes to consume for the returned frame */
 	const char *why;	/* reason for the last error */
+	bool failed;		/* a final error was returned: see fail_rc */
+	enum frame_rc fail_rc;
+	size_t examined;	/* bytes ever examined by the scanner (tests
+				 * assert it stays <= bytes pushed: no rescans) */
 };
 
 void framer_init(struct framer *f, enum framer_mode mode, size_t max,
@@ -51,10 +55,10 @@ void framer_push(struct framer *f, const char *data, size_t n);
 char *framer_tail(struct framer *f, size_t want);
 void framer_commit(struct framer *f, size_t n);
 
-/* Next frame. On FRAME_READY, *msg/*len point into the framer's buffer and
+/* Next frame. On FRAME_READY, *msg, *len point into the framer's buffer and
  * stay valid until framer_consume() or the next push. Leading whitespace
  * (space, tab, CR, LF) between frames is skipped.
- * FRAME_TOO_BIG in lenient mode: *msg/*len hold the frame's first
+ * FRAME_TOO_BIG in lenient mode: *msg, *len hold the frame's first
  * FRAMER_PREFIX_KEEP bytes (so the caller can sniff its id); call
  * framer_consume() and the framer silently discards the rest of that frame
  * and then carries on. In strict mode TOO_BIG, TOO_DEEP and SYNTAX are final. */

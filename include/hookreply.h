@@ -1,5 +1,5 @@
 /* hookreply.h - is a plugin's reply to a hook one lightningd can take
- * without fatal()? Shapes follow Core Lightning's doc/schemas/hook/*.json.
+ * without fatal()? Shapes follow Core Lightning's doc/schemas/hook/<hook>.json.
  * Pure. */
 #ifndef PR_HOOKREPLY_H
 #define PR_HOOKREPLY_H
@@ -13,6 +13,14 @@
  * db_write. For db_write only result == {"result":"continue"} is valid.
  * False fills why ("htlc_accepted: result.payment_key is not 64 hex"). */
 bool hookreply_valid(const char *hook, const json_t *resp, char *why, size_t whylen);
+
+/* The same, knowing lightningd's network (init's configuration.network:
+ * "bitcoin", "regtest", "signet", "testnet", "testnet4", "liquid",
+ * "liquid-regtest"). openchannel/openchannel2 `close_to` is only valid as
+ * an address of that network (lightningd fatal()s on any other); with
+ * network NULL or unknown (hookreply_valid), a close_to is always invalid. */
+bool hookreply_valid_net(const char *hook, const json_t *resp,
+			 const char *network, char *why, size_t whylen);
 
 /* Hooks lightningd knows (v26.06). */
 bool hook_known(const char *hook);

@@ -28,6 +28,14 @@ struct rpcmsg {
  *   method, no id        -> MSG_NOTIFICATION
  *   id + exactly one of result/error, no method -> MSG_RESPONSE
  *   anything else        -> MSG_INVALID (still returns 0: it is valid JSON)
+ * m->id is also set for MSG_INVALID when the message has a valid id (a
+ * string or an integer), so the caller can answer it.
+ * "params", when present on a request/notification, must be an object or
+ * an array (else MSG_INVALID).
+ * Integers above int64: jansson refuses them, so the DOM is then decoded
+ * with JSON_DECODE_INT_AS_REAL (those numbers, and all other integers except
+ * the id, become reals in m->root); the canonical bytes keep every lexeme.
+ * Reals that overflow a double (1e400) are refused (-1).
  * Returns -1 (m->root NULL) if the frame is not strict JSON, with a
  * one-line reason in why. */
 int jsonrpc_decode(const char *frame, size_t len, unsigned max_depth,
@@ -52,7 +60,9 @@ void jsonrpc_emit_json(struct buf *out, const json_t *v);
  * id is copied (json_deep_copy); data is stolen (may be NULL). */
 json_t *jsonrpc_error(const json_t *id, int code, const char *message, json_t *data);
 /* Same, for an id known only as a raw strict-JSON token; returns the wire
- * text with "\n\n" appended into out. */
+ * text with "\n\n" appended into out. id_raw is copied byte for byte (null
+ * if it is NULL or not strict JSON); data is {"method":M,"rule":R}, a NULL
+ * member left out, no data at all if both are NULL. */
 void jsonrpc_emit_error_raw(struct buf *out, const char *id_raw, int code,
 			    const char *message, const char *method, const char *rule);
 /* {"jsonrpc":"2.0","id":ID,"result":RESULT} (result stolen). */

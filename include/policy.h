@@ -109,11 +109,18 @@ int policy_load_buf(const char *name, const char *text, size_t len,
 int policy_load_fd(const char *name, int fd, struct policy **out, struct perr *err);
 void policy_free(struct policy *p);	/* NULL-safe */
 
-/* The effective policy (defaults filled in) as JSON, for `check`. */
+/* The effective policy (defaults filled in) as JSON, for `check`. It is
+ * itself a valid policy: loading its dump gives the same policy. */
 json_t *policy_to_json(const struct policy *p);
+
+/* Every key the parser accepts, dotted ("sandbox.limits.nofile"), sections
+ * included; NULL-terminated, static. plugin-runner.policy(5) documents each. */
+const char *const *policy_known_keys(void);
 
 bool strlist_match(const struct strlist *l, const char *name);	/* any glob matches */
 bool strlist_has(const struct strlist *l, const char *name);	/* exact member */
+void strlist_push(struct strlist *l, const char *s);	/* copies s (also in manifest.h) */
+void strlist_free(struct strlist *l);			/* empties l; l itself stays */
 
 /* ---- policy_find.c: lookup, trust and identity (SPEC section 3) ---- */
 

@@ -18,9 +18,13 @@ struct rpc_judgement {
 	enum rpc_verdict verdict;
 	int code;		/* 0, -32601, -32602 or -32000 */
 	char method[128];	/* the method judged (the checked one for `check`) */
-	char rule[256];		/* the rule that decided: "rpc.deny: list*",
-				   "not in rpc.allow", "sensitive: needs exact grant",
-				   "rpc.params.datastore.key.0", "rpc.rate.*: 50/s" */
+	char rule[256];		/* the rule that decided: "rpc.allow: list*",
+				   "rpc.deny: list*", "not in rpc.allow",
+				   "sensitive: needs exact grant" (a glob matched),
+				   "rpc.params.datastore.key.0",
+				   "rpc.params.datastore.key.0: named params required",
+				   "check: command_to_check missing or not a string",
+				   "rpc.rate.*: 50/s" */
 };
 
 struct rpcgate;

@@ -1,0 +1,216 @@
+/* bench-relay.c - the "plain byte relay" baseline: what plugin-runner would
+ * cost if it did nothing but copy bytes.
+ *
+ *   bench-relay [--rpc-listen PATH --rpc-upstream PATH] -- PLUGIN [ARGS...]
+ *
+ * Forks PLUGIN with two pipes, then one poll() loop copies bytes
+ * host stdin -> plugin stdin and plugin stdout -> host stdout, and (with
+ * --rpc-*) accepts connections on a unix socket at PATH and pairs each with
+ * a fresh connection to the upstream socket, copying both ways. Same shape
+ * as the runner's relay (parent process, pipes to the child, one event loop,
+ * a connection per plugin connection) minus parsing, policy and sandbox.
+ * Buffers are fixed 64 kB per direction: a full buffer stops reading (back
+ * pressure), so memory stays flat whatever the message size.
+ * Exits with the plugin's status when the plugin's stdout closes.
+ * Must not: parse, buffer whole messages, or change a byte.
+ * Started by bench/run (through bench-host). */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+
+#define CHUNK	65536
+#define MAXPIPE	64	/* pipes: 2 for stdio + 2 per RPC connection */
+
+struct pipe_ {			/* one direction: in -> buffer -> out */
+	int in, out;
+	char buf[CHUNK];
+	size_t off, len;
+	bool eof;
+	struct pipe_ *peer;	/* the other direction of the same pair */
+};
+
+static struct pipe_ *pipes[MAXPIPE];
+static size_t npipes;
+
+static struct pipe_ *pipe_new(int in, int out)
+{
+	struct pipe_ *p = calloc(1, sizeof(*p));
+
+	if (!p || npipes == MAXPIPE)
+		bdie("too many relay pipes");
+	p->in = in;
+	p->out = out;
+	pipes[npipes++] = p;
+	return p;
+}
+
+static void nonblock(int fd)
+{
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		bdie("fcntl:");
+}
+
+static int unix_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 16) < 0)
+		bdie("listen %s:", path);
+	return fd;
+}
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	nonblock(fd);
+	return fd;
+}
+
+/* Move bytes for one direction as far as the fds allow. Returns false when
+ * the direction is finished (EOF drained, or the writer side is gone). */
+static bool pump(struct pipe_ *p, short rev_in, short rev_out)
+{
+	if (p->len == 0 && !p->eof && (rev_in & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t r = read(p->in, p->buf, CHUNK);
+
+		if (r > 0) {
+			p->off = 0;
+			p->len = (size_t)r;
+		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+			p->eof = true;
+		}
+		rev_out |= POLLOUT;	/* try writing straight away */
+	}
+	if (p->len > 0 && (rev_out & (POLLOUT | POLLERR | POLLHUP))) {
+		ssize_t w = write(p->out, p->buf + p->off, p->len);
+
+		if (w > 0) {
+			p->off += (size_t)w;
+			p->len -= (size_t)w;
+		} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			return false;
+		}
+	}
+	return !(p->eof && p->len == 0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *listen_path = NULL, *upstream = NULL;
+	int i, to_plugin[2], from_plugin[2], lfd = -1, status;
+	pid_t pid;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--rpc-listen") && i + 1 < argc)
+			listen_path = argv[++i];
+		else if (!strcmp(argv[i], "--rpc-upstream") && i + 1 < argc)
+			upstream = argv[++i];
+		else
+			bdie("usage: bench-relay [--rpc-listen P --rpc-upstream U] -- PLUGIN...");
+	}
+	if (i + 1 >= argc)
+		bdie("bench-relay: no plugin given");
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(to_plugin, O_CLOEXEC) < 0 || pipe2(from_plugin, O_CLOEXEC) < 0)
+		bdie("pipe:");
+	pid = fork();
+	if (pid < 0)
+		bdie("fork:");
+	if (pid == 0) {
+		dup2(to_plugin[0], 0);
+		dup2(from_plugin[1], 1);
+		execv(argv[i + 1], argv + i + 1);
+		bdie("exec %s:", argv[i + 1]);
+	}
+	close(to_plugin[0]);
+	close(from_plugin[1]);
+	if (listen_path && upstream)
+		lfd = unix_listen(listen_path);
+	nonblock(0);
+	nonblock(1);
+	nonblock(to_plugin[1]);
+	nonblock(from_plugin[0]);
+	struct pipe_ *down = pipe_new(0, to_plugin[1]);
+	struct pipe_ *up = pipe_new(from_plugin[0], 1);
+
+	down->peer = up;
+	up->peer = down;
+
+	for (;;) {
+		struct pollfd pf[2 * MAXPIPE + 1];
+		size_t n = 0;
+
+		/* two pollfd slots per pipe: [2k] reads in, [2k+1] writes out */
+		for (size_t k = 0; k < npipes; k++) {
+			struct pipe_ *p = pipes[k];
+
+			pf[2 * k] = (struct pollfd){ .fd = p->len || p->eof ? -1 : p->in,
+						     .events = POLLIN };
+			pf[2 * k + 1] = (struct pollfd){ .fd = p->len ? p->out : -1,
+							 .events = POLLOUT };
+		}
+		n = 2 * npipes;
+		pf[n] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		if (poll(pf, n + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			bdie("poll:");
+		}
+		for (size_t k = 0; k < npipes; k++) {
+			struct pipe_ *p = pipes[k];
+
+			if (p->in < 0)
+				continue;
+			if (!pump(p, pf[2 * k].revents, pf[2 * k + 1].revents)) {
+				if (p == up)
+					goto done;	/* plugin closed stdout */
+				/* half-close: the reader sees EOF */
+				if (p == down) {
+					close(p->out);
+				} else {
+					shutdown(p->out, SHUT_WR);
+					if (p->peer->in < 0) {	/* pair done */
+						close(p->out);
+						close(p->peer->out);
+					}
+				}
+				p->in = -1;
+			}
+		}
+		if (lfd >= 0 && (pf[n].revents & POLLIN)) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			int u = c >= 0 ? unix_connect(upstream) : -1;
+
+			if (c >= 0 && u < 0)
+				close(c);
+			if (u >= 0) {
+				struct pipe_ *a = pipe_new(c, u), *b = pipe_new(u, c);
+
+				a->peer = b;
+				b->peer = a;
+			}
+		}
+	}
+done:
+	close(to_plugin[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

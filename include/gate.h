@@ -1,0 +1,44 @@
+/* gate.h - the stdio protocol rules of SPEC section 5: what may pass between
+ * lightningd and the plugin on stdin/stdout, in which state, rewritten how.
+ * Pure: it reads whole frames and appends whole wire messages to the output
+ * buffers it is given; the relay does all I/O. */
+#ifndef PR_GATE_H
+#define PR_GATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "buf.h"
+#include "policy.h"
+
+struct learn;
+
+struct gate_io {
+	struct buf *to_plugin;	/* whole messages for the plugin's stdin */
+	struct buf *to_host;	/* whole messages for lightningd (our stdout) */
+};
+
+enum gate_rc {
+	GATE_OK,
+	GATE_KILL,	/* end the plugin: it broke the protocol (already logged) */
+	GATE_REFUSE,	/* manifest refused by policy: fail the handshake (exit 125) */
+};
+
+struct gate;
+/* audit: log policy denials but forward (safety rules still apply).
+ * learn: may be NULL; records what the plugin registered. */
+struct gate *gate_new(const struct policy *pol, bool audit, struct learn *learn);
+void gate_free(struct gate *g);
+
+enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
+			    struct gate_io *io);
+/* A host frame over the size cap: prefix holds its first bytes. */
+void gate_host_oversized(struct gate *g, const char *prefix, size_t len,
+			 struct gate_io *io);
+enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
+			      struct gate_io *io);
+
+/* The host's real lightning-rpc path, known once init went through. */
+const char *gate_upstream_path(const struct gate *g);
+size_t gate_max_message(const struct gate *g);
+
+#endif

@@ -1,0 +1,16 @@
+/* reaper.h - the pid-1 process of the plugin's pid namespace. */
+#ifndef PR_REAPER_H
+#define PR_REAPER_H
+
+#include <sys/types.h>
+
+/* Block the forwarded signals; call before fork() so none is lost. */
+void reaper_block_signals(void);
+/* In the fork()ed plugin: restore the signal mask before exec. */
+void reaper_unblock_signals(void);
+
+/* Forward SIGTERM/SIGINT/SIGHUP/SIGUSR1/SIGUSR2 to `plugin`, reap every
+ * orphan, and exit with the plugin's status (128+N for signal N). */
+_Noreturn void reaper_run(pid_t plugin);
+
+#endif

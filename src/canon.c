@@ -1,0 +1,463 @@
+/* canon.c - strict RFC 8259 validation plus canonical compact output, in
+ * one linear pass over the input.
+ *
+ * Contract: include/canon.h. Output matches jansson's json_dumps(JSON_COMPACT)
+ * except that number lexemes are copied byte for byte (jansson would turn
+ * 0.1 into 0.10000000000000001 and refuses integers above INT64_MAX) and
+ * duplicate keys are kept (jansson's JSON_REJECT_DUPLICATES, run by
+ * jsonrpc.c on our output, rejects them). Keys are never unescaped: a key
+ * with a backslash is refused (CANON_ESCAPED_KEY) because lightningd compares
+ * keys as raw bytes, so "m\u0065thod" must not become "method" here.
+ *
+ * Must not: recurse (nesting is tracked in a bit stack of max_depth bits,
+ * checked before it grows), allocate beyond that stack and `out`, log, exit,
+ * or touch `out` on failure. Output is never longer than the input (no
+ * escape we emit is longer than the one it came from, raw controls are
+ * refused), so the output space is reserved once up front.
+ *
+ * Called by jsonrpc_decode() and jsonrpc_sniff(); differential-tested
+ * against jansson in test-canon.c; fuzzed by fuzz-canon.c. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "canon.h"
+#include "util.h"
+
+struct cx {
+	const unsigned char *in;
+	size_t len, pos;
+	char *o;		/* output cursor inside the reserved tail */
+	struct canon_err *err;
+	/* container stack: bit set = object, clear = array */
+	uint64_t local[16];
+	uint64_t *stk;
+	size_t stk_words;
+	size_t depth;
+	unsigned max_depth;
+};
+
+static int fail(struct cx *c, enum canon_rc rc, size_t off, const char *why)
+{
+	c->err->rc = rc;
+	c->err->offset = off;
+	c->err->why = why;
+	return -1;
+}
+
+/* A byte that cannot start or continue anything here. */
+static int unexpected(struct cx *c, size_t off, const char *why)
+{
+	if (off < c->len && c->in[off] == 0)
+		return fail(c, CANON_NUL, off, "NUL byte");
+	return fail(c, CANON_SYNTAX, off, why);
+}
+
+static void skip_ws(struct cx *c)
+{
+	while (c->pos < c->len) {
+		unsigned char b = c->in[c->pos];
+		if (b != ' ' && b != '\t' && b != '\n' && b != '\r')
+			break;
+		c->pos++;
+	}
+}
+
+static bool is_digit(unsigned char b)
+{
+	return b >= '0' && b <= '9';
+}
+
+static int push(struct cx *c, bool object)
+{
+	if (c->depth >= c->max_depth)
+		return fail(c, CANON_DEPTH, c->pos, "nesting too deep");
+	size_t w = c->depth / 64;
+	if (w >= c->stk_words) {
+		size_t nw = c->stk_words * 2;
+		if (c->stk == c->local) {
+			c->stk = xmalloc(nw * sizeof(*c->stk));
+			memcpy(c->stk, c->local, sizeof(c->local));
+		} else {
+			c->stk = xrealloc(c->stk, nw * sizeof(*c->stk));
+		}
+		c->stk_words = nw;
+	}
+	uint64_t bit = UINT64_C(1) << (c->depth % 64);
+	if (object)
+		c->stk[w] |= bit;
+	else
+		c->stk[w] &= ~bit;
+	c->depth++;
+	return 0;
+}
+
+static bool top_is_object(const struct cx *c)
+{
+	size_t d = c->depth - 1;
+	return c->stk[d / 64] >> (d % 64) & 1;
+}
+
+static int hex4(const unsigned char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned char b = p[i];
+		v <<= 4;
+		if (b >= '0' && b <= '9')
+			v |= b - '0';
+		else if (b >= 'a' && b <= 'f')
+			v |= b - 'a' + 10;
+		else if (b >= 'A' && b <= 'F')
+			v |= b - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* Emit one decoded code point the way jansson's dump_string() does. */
+static void emit_cp(struct cx *c, uint32_t cp)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = c->o;
+
+	switch (cp) {
+	case '"':  *o++ = '\\'; *o++ = '"'; break;
+	case '\\': *o++ = '\\'; *o++ = '\\'; break;
+	case '\b': *o++ = '\\'; *o++ = 'b'; break;
+	case '\f': *o++ = '\\'; *o++ = 'f'; break;
+	case '\n': *o++ = '\\'; *o++ = 'n'; break;
+	case '\r': *o++ = '\\'; *o++ = 'r'; break;
+	case '\t': *o++ = '\\'; *o++ = 't'; break;
+	default:
+		if (cp < 0x20) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[cp >> 4];
+			o[5] = hex[cp & 15];
+			o += 6;
+		} else if (cp < 0x80) {
+			*o++ = (char)cp;
+		} else if (cp < 0x800) {
+			*o++ = (char)(0xC0 | cp >> 6);
+			*o++ = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			*o++ = (char)(0xE0 | cp >> 12);
+			*o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+			*o++ = (char)(0x80 | (cp & 0x3F));
+		} else {
+			*o++ = (char)(0xF0 | cp >> 18);
+			*o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+			*o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+			*o++ = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	c->o = o;
+}
+
+/* Decode the escape at in[i] (a backslash) into *cp; returns its length in
+ * the input or -1. */
+static int escape(struct cx *c, size_t i, uint32_t *cp)
+{
+	const unsigned char *in = c->in;
+
+	if (i + 1 >= c->len)
+		return fail(c, CANON_SYNTAX, i, "unterminated string");
+	switch (in[i + 1]) {
+	case '"':  *cp = '"'; return 2;
+	case '\\': *cp = '\\'; return 2;
+	case '/':  *cp = '/'; return 2;
+	case 'b':  *cp = '\b'; return 2;
+	case 'f':  *cp = '\f'; return 2;
+	case 'n':  *cp = '\n'; return 2;
+	case 'r':  *cp = '\r'; return 2;
+	case 't':  *cp = '\t'; return 2;
+	case 'u':  break;
+	default:
+		return unexpected(c, i + 1, "invalid escape");
+	}
+	int hi = i + 6 <= c->len ? hex4(in + i + 2) : -1;
+	if (hi < 0)
+		return fail(c, CANON_SYNTAX, i, "invalid \\u escape");
+	if (hi == 0)
+		return fail(c, CANON_NUL, i, "\\u0000 in string");
+	if (hi >= 0xDC00 && hi <= 0xDFFF)
+		return fail(c, CANON_UTF8, i, "lone low surrogate escape");
+	if (hi < 0xD800 || hi > 0xDBFF) {
+		*cp = (uint32_t)hi;
+		return 6;
+	}
+	int lo = -1;
+	if (i + 12 <= c->len && in[i + 6] == '\\' && in[i + 7] == 'u')
+		lo = hex4(in + i + 8);
+	if (lo < 0xDC00 || lo > 0xDFFF)
+		return fail(c, CANON_UTF8, i, "lone high surrogate escape");
+	*cp = 0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+	return 12;
+}
+
+/* Length of the valid UTF-8 sequence at in[i] (lead byte >= 0x80), or 0. */
+static size_t utf8_len(const struct cx *c, size_t i)
+{
+	const unsigned char *p = c->in + i;
+	size_t avail = c->len - i, n;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		n = 2;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		n = 3;
+		if (p[0] == 0xE0)
+			lo = 0xA0;	/* overlong */
+		else if (p[0] == 0xED)
+			hi = 0x9F;	/* UTF-16 surrogates */
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		n = 4;
+		if (p[0] == 0xF0)
+			lo = 0x90;	/* overlong */
+		else if (p[0] == 0xF4)
+			hi = 0x8F;	/* > U+10FFFF */
+	} else {
+		return 0;	/* continuation byte, C0/C1 overlong, F5+ */
+	}
+	if (avail < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k < n; k++)
+		if (p[k] < 0x80 || p[k] > 0xBF)
+			return 0;
+	return n;
+}
+
+/* The string starting at in[pos] ('"'). Keys must not contain escapes. */
+static int string(struct cx *c, bool key)
+{
+	const unsigned char *in = c->in;
+	size_t i = c->pos + 1, first_esc = SIZE_MAX;
+
+	*c->o++ = '"';
+	for (;;) {
+		if (i >= c->len)
+			return fail(c, CANON_SYNTAX, c->pos, "unterminated string");
+		unsigned char b = in[i];
+		if (b == '"')
+			break;
+		if (b == 0)
+			return fail(c, CANON_NUL, i, "NUL byte in string");
+		if (b < 0x20)
+			return fail(c, CANON_CTRL, i, "raw control character in string");
+		if (b == '\\') {
+			uint32_t cp;
+			int n = escape(c, i, &cp);
+			if (n < 0)
+				return -1;
+			if (first_esc == SIZE_MAX)
+				first_esc = i;
+			emit_cp(c, cp);
+			i += (size_t)n;
+		} else if (b < 0x80) {
+			*c->o++ = (char)b;
+			i++;
+		} else {
+			size_t n = utf8_len(c, i);
+			if (!n)
+				return fail(c, CANON_UTF8, i, "invalid UTF-8 in string");
+			memcpy(c->o, in + i, n);
+			c->o += n;
+			i += n;
+		}
+	}
+	if (key && first_esc != SIZE_MAX)
+		return fail(c, CANON_ESCAPED_KEY, first_esc,
+			    "object key contains a backslash escape");
+	*c->o++ = '"';
+	c->pos = i + 1;
+	return 0;
+}
+
+/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, copied verbatim. */
+static int number(struct cx *c)
+{
+	const unsigned char *in = c->in;
+	size_t i = c->pos;
+
+	if (in[i] == '-')
+		i++;
+	if (i >= c->len || !is_digit(in[i]))
+		return unexpected(c, i, "invalid number");
+	if (in[i] == '0') {
+		i++;
+		if (i < c->len && is_digit(in[i]))
+			return fail(c, CANON_SYNTAX, i, "number with a leading zero");
+	} else {
+		while (i < c->len && is_digit(in[i]))
+			i++;
+	}
+	if (i < c->len && in[i] == '.') {
+		i++;
+		if (i >= c->len || !is_digit(in[i]))
+			return unexpected(c, i, "invalid number: digit expected after '.'");
+		while (i < c->len && is_digit(in[i]))
+			i++;
+	}
+	if (i < c->len && (in[i] == 'e' || in[i] == 'E')) {
+		i++;
+		if (i < c->len && (in[i] == '+' || in[i] == '-'))
+			i++;
+		if (i >= c->len || !is_digit(in[i]))
+			return unexpected(c, i, "invalid number: exponent digit expected");
+		while (i < c->len && is_digit(in[i]))
+			i++;
+	}
+	memcpy(c->o, in + c->pos, i - c->pos);
+	c->o += i - c->pos;
+	c->pos = i;
+	return 0;
+}
+
+static int literal(struct cx *c)
+{
+	static const char *const words[] = { "true", "false", "null" };
+
+	for (size_t k = 0; k < ARRAY_SIZE(words); k++) {
+		size_t n = strlen(words[k]);
+		if (c->in[c->pos] == words[k][0]) {
+			if (c->len - c->pos < n || memcmp(c->in + c->pos, words[k], n))
+				return fail(c, CANON_SYNTAX, c->pos, "invalid literal");
+			memcpy(c->o, words[k], n);
+			c->o += n;
+			c->pos += n;
+			return 0;
+		}
+	}
+	return unexpected(c, c->pos, "unexpected character");
+}
+
+enum state {
+	ST_VALUE,	/* a value must follow */
+	ST_ARR_FIRST,	/* after '[': a value or ']' */
+	ST_OBJ_FIRST,	/* after '{': a key or '}' */
+	ST_KEY,		/* after ',' in an object: a key */
+	ST_AFTER,	/* after a value: ',' or the closing bracket */
+};
+
+static int value(struct cx *c, enum state *st)
+{
+	unsigned char b = c->in[c->pos];
+
+	*st = ST_AFTER;
+	switch (b) {
+	case '{':
+	case '[':
+		if (push(c, b == '{') < 0)
+			return -1;
+		*c->o++ = (char)b;
+		c->pos++;
+		*st = b == '{' ? ST_OBJ_FIRST : ST_ARR_FIRST;
+		return 0;
+	case '"':
+		return string(c, false);
+	case '-':
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return number(c);
+	default:
+		return literal(c);
+	}
+}
+
+static void pop(struct cx *c, enum state *st)
+{
+	*c->o++ = (char)c->in[c->pos++];
+	c->depth--;
+	*st = ST_AFTER;
+}
+
+static int parse(struct cx *c)
+{
+	enum state st = ST_VALUE;
+
+	skip_ws(c);
+	if (c->pos >= c->len || c->in[c->pos] != '{')
+		return unexpected(c, c->pos, "top-level value is not an object");
+	for (;;) {
+		skip_ws(c);
+		if (c->pos >= c->len) {
+			if (st == ST_AFTER && c->depth == 0)
+				return 0;
+			return fail(c, CANON_SYNTAX, c->pos, "unexpected end of input");
+		}
+		unsigned char b = c->in[c->pos];
+		switch (st) {
+		case ST_ARR_FIRST:
+			if (b == ']') {
+				pop(c, &st);
+				break;
+			}
+			/* fall through */
+		case ST_VALUE:
+			if (value(c, &st) < 0)
+				return -1;
+			break;
+		case ST_OBJ_FIRST:
+			if (b == '}') {
+				pop(c, &st);
+				break;
+			}
+			/* fall through */
+		case ST_KEY:
+			if (b != '"')
+				return unexpected(c, c->pos, "object key expected");
+			if (string(c, true) < 0)
+				return -1;
+			skip_ws(c);
+			if (c->pos >= c->len || c->in[c->pos] != ':')
+				return unexpected(c, c->pos, "':' expected");
+			*c->o++ = ':';
+			c->pos++;
+			st = ST_VALUE;
+			break;
+		case ST_AFTER:
+			if (c->depth == 0)
+				return fail(c, CANON_TRAILING, c->pos,
+					    "trailing bytes after the object");
+			if (b == ',') {
+				*c->o++ = ',';
+				c->pos++;
+				st = top_is_object(c) ? ST_KEY : ST_VALUE;
+			} else if (b == (top_is_object(c) ? '}' : ']')) {
+				pop(c, &st);
+			} else {
+				return unexpected(c, c->pos, top_is_object(c) ?
+						  "',' or '}' expected" : "',' or ']' expected");
+			}
+			break;
+		}
+	}
+}
+
+int canon_json(const char *in, size_t len, unsigned max_depth,
+	       struct buf *out, struct canon_err *err)
+{
+	struct canon_err dummy;
+	struct cx c = {
+		.in = (const unsigned char *)in,
+		.len = len,
+		.err = err ? err : &dummy,
+		.stk_words = ARRAY_SIZE(c.local),
+		.max_depth = max_depth,
+	};
+
+	c.stk = c.local;
+	c.err->rc = CANON_OK;
+	c.err->offset = 0;
+	c.err->why = NULL;
+	/* Output never exceeds the input; nothing is committed on failure. */
+	char *start = buf_tail(out, len ? len : 1);
+	c.o = start;
+	int rc = parse(&c);
+	if (c.stk != c.local)
+		free(c.stk);
+	if (rc < 0)
+		return -1;
+	buf_commit(out, (size_t)(c.o - start));
+	return 0;
+}

@@ -1,0 +1,195 @@
+/* framer.c - split a byte stream into whole top-level JSON objects.
+ *
+ * Contract: include/framer.h. The scanner tracks only strings, escapes and
+ * bracket depth; it does not validate JSON (canon.c does). Every byte is
+ * examined exactly once however the stream is chunked: the scan position is
+ * kept across calls (relative to the buffer head), so feeding a large frame
+ * one byte at a time stays O(n). f->examined counts the bytes examined so
+ * the unit test can prove that without timing anything.
+ *
+ * Must not: use jansson, do I/O, log or exit, or hold more than one frame
+ * (plus the caller's unconsumed pushes) in memory. Whitespace between frames
+ * is dropped as soon as it is seen, and the tail of an oversized lenient
+ * frame is discarded as it arrives.
+ *
+ * Called by the relay (one framer per direction); fuzzed by fuzz-framer.c. */
+#include <string.h>
+#include "framer.h"
+
+void framer_init(struct framer *f, enum framer_mode mode, size_t max,
+		 unsigned max_depth)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->in);
+	f->mode = mode;
+	f->max = max;
+	f->max_depth = max_depth;
+}
+
+void framer_free(struct framer *f)
+{
+	buf_free(&f->in);
+}
+
+void framer_push(struct framer *f, const char *data, size_t n)
+{
+	if (f->failed)
+		return;		/* the stream is finished: keep nothing */
+	buf_append(&f->in, data, n);
+}
+
+char *framer_tail(struct framer *f, size_t want)
+{
+	return buf_tail(&f->in, want);
+}
+
+void framer_commit(struct framer *f, size_t n)
+{
+	buf_commit(&f->in, n);
+	if (f->failed)
+		buf_consume(&f->in, f->in.len);
+}
+
+const char *framer_why(const struct framer *f)
+{
+	return f->why ? f->why : "";
+}
+
+size_t framer_buffered(const struct framer *f)
+{
+	return f->in.len;
+}
+
+/* A final error: drop everything buffered and refuse further input. */
+static enum frame_rc framer_fail(struct framer *f, enum frame_rc rc,
+				 const char *why)
+{
+	f->failed = true;
+	f->fail_rc = rc;
+	f->why = why;
+	f->returned = false;
+	f->scan = 0;
+	buf_free(&f->in);
+	return rc;
+}
+
+static bool is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* What framer_next() hands out again if called before framer_consume(). */
+static enum frame_rc framer_pending(const struct framer *f, const char **msg,
+				    size_t *len)
+{
+	*msg = buf_head(&f->in) + f->begin;
+	if (f->skipping) {
+		*len = f->scan - f->begin;
+		if (*len > FRAMER_PREFIX_KEEP)
+			*len = FRAMER_PREFIX_KEEP;
+		return FRAME_TOO_BIG;
+	}
+	*len = f->ret_len - f->begin;
+	return FRAME_READY;
+}
+
+enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len)
+{
+	*msg = NULL;
+	*len = 0;
+	if (f->failed)
+		return f->fail_rc;
+	if (f->returned)
+		return framer_pending(f, msg, len);
+
+	const char *p = buf_head(&f->in);
+	size_t n = f->in.len, i = f->scan;
+	const bool strict = f->mode == FRAMER_STRICT;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+
+		f->examined++;
+		if (!f->started) {
+			if (is_ws(c)) {
+				i++;
+				continue;
+			}
+			if (c != '{')
+				return framer_fail(f, FRAME_SYNTAX,
+						   "top-level value is not an object");
+			/* Drop the whitespace before the frame. */
+			buf_consume(&f->in, i);
+			p = buf_head(&f->in);
+			n = f->in.len;
+			i = 0;
+			f->begin = 0;
+			f->started = true;
+			f->in_str = f->esc = false;
+			f->depth = 0;
+		}
+		if (f->in_str) {
+			if (f->esc)
+				f->esc = false;
+			else if (c == '\\')
+				f->esc = true;
+			else if (c == '"')
+				f->in_str = false;
+		} else if (c == '"') {
+			f->in_str = true;
+		} else if (c == '{' || c == '[') {
+			f->depth++;
+			if (strict && f->depth > f->max_depth)
+				return framer_fail(f, FRAME_TOO_DEEP,
+						   "JSON nesting too deep");
+		} else if ((c == '}' || c == ']') && --f->depth == 0) {
+			f->started = false;
+			if (f->skipping) {
+				/* End of an oversized frame: resync. */
+				f->skipping = false;
+				buf_consume(&f->in, i + 1);
+				p = buf_head(&f->in);
+				n = f->in.len;
+				i = 0;
+				continue;
+			}
+			f->scan = f->ret_len = i + 1;
+			f->returned = true;
+			return framer_pending(f, msg, len);
+		}
+		i++;
+		if (!f->skipping && i - f->begin >= f->max) {
+			/* Not complete at max bytes, so longer than max. */
+			if (strict)
+				return framer_fail(f, FRAME_TOO_BIG,
+						   "JSON message too big");
+			f->why = "JSON message too big: skipped";
+			f->skipping = true;
+			f->scan = i;
+			f->returned = true;
+			return framer_pending(f, msg, len);
+		}
+	}
+	if (!f->started || f->skipping) {
+		/* Whitespace, or the tail of a skipped frame: nothing to keep. */
+		buf_consume(&f->in, n);
+		i = 0;
+	}
+	f->scan = i;
+	return FRAME_NEED_MORE;
+}
+
+void framer_consume(struct framer *f)
+{
+	if (!f->returned)
+		return;
+	f->returned = false;
+	if (f->skipping) {
+		buf_consume(&f->in, f->scan);	/* the prefix and all scanned */
+		f->scan = 0;
+		return;
+	}
+	buf_consume(&f->in, f->ret_len);
+	f->scan -= f->ret_len;
+	f->ret_len = 0;
+}

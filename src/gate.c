@@ -1,0 +1,554 @@
+/* gate.c - the stdio protocol rules (SPEC section 5), as a permit table plus
+ * a table of requests the host has asked and the plugin not yet answered.
+ * Host -> plugin: getmanifest once, then init once (rewritten), then only
+ * the methods, hooks and topics the filtered manifest registered.
+ * Plugin -> host: responses to pending ids only (the manifest filtered, hook
+ * replies shape-checked), notifications `log`, `message`, `progress` with
+ * valid params and declared custom topics. Everything else is answered,
+ * dropped or ends the plugin, and is logged.
+ * Pure: appends whole messages to the gate_io buffers; no I/O, no exit.
+ * Called by relay.c. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "gate.h"
+#include "hookreply.h"
+#include "jsonrpc.h"
+#include "learn.h"
+#include "log.h"
+#include "manifest.h"
+#include "rpcgate.h"
+#include "spawn.h"
+#include "util.h"
+
+enum pend_kind { PEND_GETMANIFEST, PEND_INIT, PEND_METHOD, PEND_HOOK };
+
+enum gate_state { ST_NEW, ST_MANIFEST_ASKED, ST_MANIFEST_DONE, ST_INIT_ASKED, ST_RUNNING };
+
+struct gate {
+	const struct policy *pol;
+	bool audit;
+	struct learn *learn;
+	enum gate_state state;
+	struct registry reg;
+	bool have_reg;
+	json_t *pending;	/* canonical id text -> {"kind":n,"name":s} */
+	struct buf scratch;	/* canonical text of the current frame */
+	char *upstream;		/* real lightning-rpc path, after init */
+	char *network;		/* from init: close_to addresses are checked against it */
+	struct rpcgate *replace_gate;	/* judges rpc_command replace targets */
+};
+
+struct gate *gate_new(const struct policy *pol, bool audit, struct learn *learn)
+{
+	struct gate *g = xcalloc(1, sizeof(*g));
+	g->pol = pol;
+	g->audit = audit;
+	g->learn = learn;
+	g->pending = json_object();
+	g->replace_gate = rpcgate_new(pol);
+	buf_init(&g->scratch);
+	return g;
+}
+
+void gate_free(struct gate *g)
+{
+	if (!g)
+		return;
+	if (g->have_reg)
+		registry_free(&g->reg);
+	json_decref(g->pending);
+	buf_free(&g->scratch);
+	free(g->upstream);
+	free(g->network);
+	rpcgate_free(g->replace_gate);
+	free(g);
+}
+
+const char *gate_upstream_path(const struct gate *g)
+{
+	return g->upstream;
+}
+
+size_t gate_max_message(const struct gate *g)
+{
+	return g->pol->sandbox.limits.message;
+}
+
+/* The key lightningd matches responses by: the id's exact text. */
+static char *id_key(const json_t *id)
+{
+	char *k = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (!k)
+		k = xstrdup("");
+	return k;
+}
+
+static void pend_add(struct gate *g, const json_t *id, enum pend_kind kind,
+		     const char *name)
+{
+	char *k = id_key(id);
+	json_object_set_new(g->pending, k,
+			    json_pack("{s:i,s:s}", "kind", (int)kind, "name", name));
+	free(k);
+}
+
+/* ---- small builders ---- */
+
+static void reply_error(struct gate_io *io, const json_t *id, int code,
+			const char *method, const char *rule, const char *fmt_msg)
+{
+	json_t *data = json_pack("{s:s,s:s}", "method", method, "rule", rule);
+	json_t *r = jsonrpc_error(id, code, fmt_msg, data);
+	jsonrpc_emit_json(io->to_host, r);
+	json_decref(r);
+}
+
+static void reply_continue(struct gate_io *io, const json_t *id)
+{
+	json_t *r = jsonrpc_result(id, json_pack("{s:s}", "result", "continue"));
+	jsonrpc_emit_json(io->to_host, r);
+	json_decref(r);
+}
+
+static bool topic_registered(const struct gate *g, const char *topic)
+{
+	if (!g->have_reg)
+		return false;
+	if (strlist_has(&g->reg.topics, topic))
+		return true;
+	/* "*" is every topic except log (lightningd since v23.08). */
+	return strcmp(topic, "log") != 0 && strlist_has(&g->reg.topics, "*");
+}
+
+/* ---- host -> plugin ---- */
+
+/* init: the plugin sees its private directory and the proxy socket, never
+ * the real paths; no proxy settings unless it has the host's network. */
+static int rewrite_init(struct gate *g, json_t *params)
+{
+	json_t *conf = json_is_object(params) ? json_object_get(params, "configuration") : NULL;
+	if (!json_is_object(conf))
+		return -1;
+	const char *ldir = json_string_value(json_object_get(conf, "lightning-dir"));
+	const char *rpcf = json_string_value(json_object_get(conf, "rpc-file"));
+	if (!ldir || !rpcf)
+		return -1;
+	free(g->upstream);
+	g->upstream = rpcf[0] == '/' ? xstrdup(rpcf) : xasprintf("%s/%s", ldir, rpcf);
+	const char *net = json_string_value(json_object_get(conf, "network"));
+	free(g->network);
+	g->network = net ? xstrdup(net) : NULL;
+	json_object_set_new(conf, "lightning-dir", json_string(SANDBOX_LIGHTNING_DIR));
+	json_object_set_new(conf, "rpc-file", json_string(SANDBOX_RPC_PATH));
+	if (g->pol->sandbox.network != POL_NET_HOST) {
+		if (json_object_get(conf, "proxy"))
+			log_info("init: proxy setting dropped (sandbox.network is not host)");
+		json_object_del(conf, "proxy");
+		json_object_del(conf, "torv3-enabled");
+		json_object_del(conf, "always_use_proxy");
+	}
+	return 0;
+}
+
+static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
+{
+	const char *method = m->method;
+
+	if (strcmp(method, "getmanifest") == 0) {
+		if (g->state != ST_NEW) {
+			log_deny("host: second getmanifest refused");
+			reply_error(io, m->id, -32600, method, "getmanifest once",
+				    "plugin-runner: getmanifest was already answered");
+			return;
+		}
+		g->state = ST_MANIFEST_ASKED;
+		pend_add(g, m->id, PEND_GETMANIFEST, method);
+		jsonrpc_emit_canon(io->to_plugin, m);
+		return;
+	}
+	if (strcmp(method, "init") == 0) {
+		if (g->state != ST_MANIFEST_DONE) {
+			log_deny("host: init before the manifest or twice, refused");
+			reply_error(io, m->id, -32600, method, "init once, after getmanifest",
+				    "plugin-runner: init out of order");
+			return;
+		}
+		if (rewrite_init(g, m->params) < 0) {
+			log_deny("host: init without configuration.lightning-dir/rpc-file");
+			reply_error(io, m->id, -32602, method, "init.configuration",
+				    "plugin-runner: init has no usable configuration");
+			return;
+		}
+		g->state = ST_INIT_ASKED;
+		pend_add(g, m->id, PEND_INIT, method);
+		jsonrpc_emit_json(io->to_plugin, m->root);
+		return;
+	}
+	if (g->have_reg && hook_known(method)) {
+		if (strlist_has(&g->reg.hooks, method)) {
+			pend_add(g, m->id, PEND_HOOK, method);
+			jsonrpc_emit_canon(io->to_plugin, m);
+			return;
+		}
+		/* Never send a hook an error: lightningd would fatal(). */
+		log_deny("host: hook %s not registered by the plugin: answered continue", method);
+		reply_continue(io, m->id);
+		return;
+	}
+	bool registered = g->have_reg && strlist_has(&g->reg.methods, method);
+	if (!registered && strcmp(method, "check") == 0 && g->have_reg && g->reg.cancheck) {
+		const char *c = json_string_value(json_object_get(m->params, "command_to_check"));
+		registered = c && strlist_has(&g->reg.methods, c);
+	}
+	/* setconfig is sent only for the plugin's own dynamic options, which
+	 * passed manifest filtering. */
+	if (!registered && strcmp(method, "setconfig") == 0 && g->have_reg)
+		registered = true;
+	if (registered) {
+		pend_add(g, m->id, PEND_METHOD, method);
+		jsonrpc_emit_canon(io->to_plugin, m);
+		return;
+	}
+	if (g->audit) {
+		log_deny("host: request %s for a method the plugin did not register (audit: forwarded)",
+			 method);
+		pend_add(g, m->id, PEND_METHOD, method);
+		jsonrpc_emit_canon(io->to_plugin, m);
+		return;
+	}
+	log_deny("host: request %s for a method the plugin did not register: denied", method);
+	char *msg = xasprintf("plugin-runner: method %s is not registered by this plugin", method);
+	reply_error(io, m->id, -32601, method, "not registered", msg);
+	free(msg);
+}
+
+static void host_notification(struct gate *g, struct rpcmsg *m, struct gate_io *io)
+{
+	/* deprecated_oneshot is addressed to this one plugin, unsubscribed. */
+	if (topic_registered(g, m->method) || strcmp(m->method, "deprecated_oneshot") == 0) {
+		jsonrpc_emit_canon(io->to_plugin, m);
+		return;
+	}
+	if (g->audit) {
+		log_deny("host: notification %s not subscribed (audit: forwarded)", m->method);
+		jsonrpc_emit_canon(io->to_plugin, m);
+		return;
+	}
+	log_deny("host: notification %s not subscribed: dropped", m->method);
+}
+
+/* lightningd relays client bytes verbatim, so a host frame may not be
+ * strict JSON. It is never forwarded: a method call gets an error, a hook
+ * gets continue, a notification is dropped. */
+static void host_not_strict(struct gate *g, const char *frame, size_t len,
+			    const char *why, struct gate_io *io)
+{
+	char *id = NULL, *method = NULL;
+	jsonrpc_sniff(frame, len, &id, &method);
+	if (!id) {
+		log_deny("host: message is not strict JSON (%s): dropped", why);
+	} else if (method && hook_known(method)) {
+		if (strcmp(method, "db_write") == 0)
+			log_warn("host: db_write is not strict JSON (%s): answered continue", why);
+		log_deny("host: hook %s payload is not strict JSON (%s): answered continue", method, why);
+		char *wire = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"result\":\"continue\"}}\n\n", id);
+		buf_append(io->to_host, wire, strlen(wire));
+		free(wire);
+	} else {
+		log_deny("host: request %s is not strict JSON (%s): answered with an error",
+			 method ? method : "?", why);
+		char *msg = xasprintf("plugin-runner: request is not strict JSON (%s)", why);
+		jsonrpc_emit_error_raw(io->to_host, id, -32700, msg, method ? method : "",
+				       "strict JSON");
+		free(msg);
+	}
+	free(id);
+	free(method);
+	(void)g;
+}
+
+enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
+			    struct gate_io *io)
+{
+	struct rpcmsg m;
+	char why[256];
+
+	if (jsonrpc_decode(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
+		host_not_strict(g, frame, len, why, io);
+		return GATE_OK;
+	}
+	switch (m.kind) {
+	case MSG_REQUEST:
+		host_request(g, &m, io);
+		break;
+	case MSG_NOTIFICATION:
+		host_notification(g, &m, io);
+		break;
+	case MSG_RESPONSE:
+	case MSG_INVALID:
+		log_deny("host: message is not a request or notification: dropped");
+		break;
+	}
+	rpcmsg_clear(&m);
+	return GATE_OK;
+}
+
+void gate_host_oversized(struct gate *g, const char *prefix, size_t len,
+			 struct gate_io *io)
+{
+	host_not_strict(g, prefix, len, "over the message size cap", io);
+}
+
+/* ---- plugin -> host ---- */
+
+static const char *const log_levels[] = {
+	"trace", "debug", "info", "unusual", "warn", "broken", "error",
+};
+
+static bool valid_level(const json_t *lvl)
+{
+	const char *s = json_string_value(lvl);
+	if (!s)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(log_levels); i++)
+		if (strcasecmp(s, log_levels[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_uint(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= 0;
+}
+
+/* message/progress must name a request lightningd is waiting on. */
+static bool names_pending(const struct gate *g, const json_t *params)
+{
+	const json_t *id = json_object_get(params, "id");
+	if (!json_is_string(id))
+		return false;
+	char *k = id_key(id);
+	bool ok = json_object_get(g->pending, k) != NULL;
+	free(k);
+	return ok;
+}
+
+static const char *notification_problem(const struct gate *g, const struct rpcmsg *m)
+{
+	const json_t *p = m->params;
+	const char *t = m->method;
+
+	if (strcmp(t, "log") == 0) {
+		if (!json_is_object(p) || !json_is_string(json_object_get(p, "message")))
+			return "log without a string message";
+		if (json_object_get(p, "level") && !valid_level(json_object_get(p, "level")))
+			return "log with an unknown level";
+		return NULL;
+	}
+	if (strcmp(t, "message") == 0) {
+		if (!json_is_object(p) || !names_pending(g, p))
+			return "message for no pending request";
+		if (!json_is_string(json_object_get(p, "message")) ||
+		    (json_object_get(p, "level") && !valid_level(json_object_get(p, "level"))))
+			return "message with bad level/message";
+		return NULL;
+	}
+	if (strcmp(t, "progress") == 0) {
+		if (!json_is_object(p) || !names_pending(g, p))
+			return "progress for no pending request";
+		if (!is_uint(json_object_get(p, "num")) || !is_uint(json_object_get(p, "total")))
+			return "progress without num/total";
+		const json_t *st = json_object_get(p, "stage");
+		if (st && (!json_is_object(st) || !is_uint(json_object_get(st, "num")) ||
+			   !is_uint(json_object_get(st, "total"))))
+			return "progress with a bad stage";
+		return NULL;
+	}
+	if (!g->have_reg || !strlist_has(&g->reg.notifications, t))
+		return "topic not declared in the manifest";
+	if (!json_is_object(p) && !json_is_array(p))
+		return "custom notification without params";
+	return NULL;
+}
+
+static enum gate_rc manifest_answer(struct gate *g, struct rpcmsg *m, struct gate_io *io)
+{
+	json_t *result = json_object_get(m->root, "result");
+	struct strlist violations = { 0 };
+	char why[512];
+
+	if (!result) {	/* an error: lightningd kills the plugin itself */
+		jsonrpc_emit_canon(io->to_host, m);
+		return GATE_OK;
+	}
+	if (g->learn)
+		learn_manifest(g->learn, result);
+	json_t *orig = g->audit ? json_deep_copy(result) : NULL;
+	int r = manifest_filter(result, g->pol, &g->reg, &violations, why, sizeof(why));
+	for (size_t i = 0; i < violations.n; i++)
+		log_deny("manifest: %s%s", violations.v[i],
+			 g->audit ? " (audit: not denied)" : ": stripped");
+	strlist_free(&violations);
+	if (r < 0 && !g->audit) {
+		log_error("manifest refused by policy %s: %s", g->pol->file, why);
+		json_decref(orig);
+		return GATE_REFUSE;
+	}
+	g->have_reg = true;
+	g->state = ST_MANIFEST_DONE;
+	if (orig) {
+		/* Audit: forward what the plugin asked for, except what would
+		 * crash lightningd (built-in names) or break the protocol. */
+		struct registry reg2 = { 0 };
+		struct strlist v2 = { 0 };
+		struct policy open = *g->pol;
+		json_t *copy = json_deep_copy(orig);
+		registry_free(&g->reg);
+		open.manifest.on_violation = POL_STRIP;
+		static char *star[] = { "*" };
+		struct strlist all = { star, 1 };
+		open.manifest.rpcmethods = open.manifest.subscriptions = all;
+		open.manifest.notifications = open.manifest.options = all;
+		open.manifest.featurebits = true;
+		open.manifest.custommessages_any = true;
+		/* hooks stay exact: the plugin's own list */
+		struct strlist hooks = { 0 };
+		json_t *hk, *hv;
+		size_t i;
+		json_array_foreach(json_object_get(orig, "hooks"), i, hv) {
+			hk = json_is_object(hv) ? json_object_get(hv, "name") : hv;
+			if (json_is_string(hk))
+				strlist_push(&hooks, json_string_value(hk));
+		}
+		open.manifest.hooks = hooks;
+		manifest_filter(copy, &open, &reg2, &v2, why, sizeof(why));
+		for (size_t j = 0; j < v2.n; j++)
+			log_deny("manifest: %s: stripped even in audit mode", v2.v[j]);
+		strlist_free(&v2);
+		strlist_free(&hooks);
+		g->reg = reg2;
+		json_object_set_new(m->root, "result", copy);
+		json_decref(orig);
+	}
+	jsonrpc_emit_json(io->to_host, m->root);
+	log_info("handshake: manifest answered (%zu methods, %zu hooks, %zu subscriptions)",
+		 g->reg.methods.n, g->reg.hooks.n, g->reg.topics.n);
+	return GATE_OK;
+}
+
+/* rpc_command may replace the command with any other: the plugin's own
+ * RPC rules apply to the replacement too (PROTOCOL.md 9.7). */
+static bool replace_allowed(struct gate *g, const char *hook, const json_t *resp,
+			    char *why, size_t whylen)
+{
+	if (strcmp(hook, "rpc_command") != 0)
+		return true;
+	const json_t *rep = json_object_get(json_object_get(resp, "result"), "replace");
+	if (!rep)
+		return true;
+	const char *method = json_string_value(json_object_get(rep, "method"));
+	struct rpc_judgement j;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	rpcgate_judge(g->replace_gate, method ? method : "", json_object_get(rep, "params"),
+		      (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &j);
+	if (j.verdict == RPC_ALLOW || g->audit)
+		return true;
+	/* Truncation is fine: it is a log line. */
+	int n = snprintf(why, whylen, "rpc_command replace with %.100s denied (%.200s)",
+			 j.method, j.rule);
+	(void)n;
+	return false;
+}
+
+static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gate_io *io)
+{
+	char *k = id_key(m->id);
+	json_t *p = json_object_get(g->pending, k);
+	if (!p) {
+		log_deny("plugin: response to id %s that the host never asked or already had: dropped", k);
+		free(k);
+		return GATE_OK;
+	}
+	enum pend_kind kind = (enum pend_kind)json_integer_value(json_object_get(p, "kind"));
+	char *name = xstrdup(json_string_value(json_object_get(p, "name")));
+	json_object_del(g->pending, k);
+	free(k);
+
+	enum gate_rc rc = GATE_OK;
+	char why[512];
+	switch (kind) {
+	case PEND_GETMANIFEST:
+		rc = manifest_answer(g, m, io);
+		break;
+	case PEND_INIT:
+		g->state = ST_RUNNING;
+		log_info("handshake: init answered");
+		jsonrpc_emit_canon(io->to_host, m);
+		break;
+	case PEND_HOOK:
+		if (hookreply_valid_net(name, m->root, g->network, why, sizeof(why)) &&
+		    replace_allowed(g, name, m->root, why, sizeof(why))) {
+			jsonrpc_emit_canon(io->to_host, m);
+		} else if (strcmp(name, "db_write") == 0) {
+			/* Only a genuine continue may pass; lightningd must halt. */
+			log_error("plugin: invalid db_write reply (%s): ending the plugin", why);
+			rc = GATE_KILL;
+		} else {
+			log_deny("plugin: invalid %s reply (%s): replaced with continue", name, why);
+			reply_continue(io, m->id);
+		}
+		break;
+	case PEND_METHOD:
+		jsonrpc_emit_canon(io->to_host, m);
+		break;
+	}
+	free(name);
+	return rc;
+}
+
+enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
+			      struct gate_io *io)
+{
+	struct rpcmsg m;
+	char why[256];
+	enum gate_rc rc = GATE_OK;
+
+	if (jsonrpc_decode(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
+		log_error("plugin: sent malformed JSON (%s): ending the plugin", why);
+		return GATE_KILL;
+	}
+	switch (m.kind) {
+	case MSG_RESPONSE:
+		rc = plugin_response(g, &m, io);
+		break;
+	case MSG_NOTIFICATION: {
+		const char *bad = notification_problem(g, &m);
+		bool custom = strcmp(m.method, "log") && strcmp(m.method, "message") &&
+			      strcmp(m.method, "progress");
+		if (!bad) {
+			jsonrpc_emit_canon(io->to_host, &m);
+		} else if (g->audit && custom && (json_is_object(m.params) || json_is_array(m.params))) {
+			/* lightningd logs and drops undeclared topics itself. */
+			log_deny("plugin: notification %s: %s (audit: forwarded)", m.method, bad);
+			jsonrpc_emit_canon(io->to_host, &m);
+		} else {
+			log_deny("plugin: notification %s dropped: %s", m.method, bad);
+		}
+		break;
+	}
+	case MSG_REQUEST:
+		log_deny("plugin: request %s on stdout dropped (plugins call lightningd over the RPC socket)",
+			 m.method);
+		break;
+	case MSG_INVALID:
+		/* lightningd kills a plugin for this; so do we, before it can. */
+		log_error("plugin: message is not JSON-RPC 2.0 (needs \"jsonrpc\":\"2.0\" and an id or a method): ending the plugin");
+		rc = GATE_KILL;
+		break;
+	}
+	rpcmsg_clear(&m);
+	return rc;
+}

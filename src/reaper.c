@@ -1,0 +1,82 @@
+/* reaper.c - pid 1 of the plugin's pid namespace (bubblewrap's do_init):
+ * forwards the signals a supervisor sends to the plugin, reaps orphans the
+ * plugin leaves behind, and exits with the plugin's status (128+N when it
+ * died of signal N); its exit tears the whole namespace down.
+ * Must not: touch privileges or the filesystem (it runs confined, after
+ * every sandbox layer and under its own seccomp filter).
+ * Called by: spawn.c, in the sandbox child after fork()ing the plugin. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "reaper.h"
+
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
+
+static void reaper_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(set, forwarded[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+void reaper_block_signals(void)
+{
+	sigset_t set;
+
+	reaper_set(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+void reaper_unblock_signals(void)
+{
+	sigset_t set;
+
+	reaper_set(&set);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* Reap everything that is ready; true once the plugin itself is gone. */
+static bool reap(pid_t plugin, int *code)
+{
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WNOHANG);
+		if (p <= 0)
+			return false;
+		if (p != plugin)
+			continue;	/* an orphan: reaped, nothing else */
+		if (WIFEXITED(st))
+			*code = WEXITSTATUS(st);
+		else if (WIFSIGNALED(st))
+			*code = 128 + WTERMSIG(st);
+		else
+			continue;
+		return true;
+	}
+}
+
+_Noreturn void reaper_run(pid_t plugin)
+{
+	sigset_t set;
+	int code = 0;
+
+	/* Signals stay blocked and are taken synchronously: pid 1 only gets
+	 * signals it has a disposition for, and a blocked+waited set counts. */
+	reaper_set(&set);
+	for (;;) {
+		if (reap(plugin, &code))
+			_exit(code);
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(125);
+		}
+		if (sig != SIGCHLD)
+			kill(plugin, sig);
+	}
+}

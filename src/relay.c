@@ -1,0 +1,415 @@
+/* relay.c - the runner's one event loop. Four stdio directions, the RPC
+ * proxy, a signalfd and the reaper's pidfd, all non-blocking under poll().
+ * Every output queue has a high-water mark: while one is above it, the
+ * source feeding it is not read, so a peer that stops reading never makes
+ * the runner block or grow without bound (framed messages are bounded by
+ * sandbox.limits.message). Only this file writes fd 1.
+ * Called by main.c; decisions are gate.c's and rpcproxy.c's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "exitcodes.h"
+#include "framer.h"
+#include "gate.h"
+#include "jsonrpc.h"
+#include "learn.h"
+#include "log.h"
+#include "relay.h"
+#include "rpcproxy.h"
+#include "util.h"
+
+#define HWM		(1u << 20)	/* output queue high-water mark */
+#define READ_CHUNK	(256u << 10)
+#define FLUSH_SECONDS	5.0		/* to hand the host what is left, at exit */
+#define HOSTLOG_BURST	20.0		/* `log` notifications to the host ... */
+#define HOSTLOG_RATE	5.0		/* ... per second, after the burst */
+
+struct relay {
+	const struct relay_cfg *cfg;
+	struct gate *gate;
+	struct rpcproxy *rpc;
+	struct framer from_host, from_plugin;
+	struct buf to_host, to_plugin;
+	int host_in, host_out, plug_in, plug_out, sigfd;
+	bool host_eof, plugin_eof, child_gone, host_dead, kill_sent;
+	double grace_deadline;	/* 0: not running */
+	double flush_deadline;
+	int status;		/* exit status once child_gone */
+	bool refused;
+	/* host log rate limit */
+	double log_tokens, log_last;
+	unsigned log_suppressed;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Denials reach the host's own log, next to the plugin's name, at level
+ * warn; a token bucket keeps a flooding plugin from flooding it. */
+static void host_log_sink(const char *line, void *arg)
+{
+	struct relay *r = arg;
+	double t = now_s();
+	r->log_tokens += (t - r->log_last) * HOSTLOG_RATE;
+	if (r->log_tokens > HOSTLOG_BURST)
+		r->log_tokens = HOSTLOG_BURST;
+	r->log_last = t;
+	if (r->log_tokens < 1 || r->host_dead) {
+		r->log_suppressed++;
+		return;
+	}
+	r->log_tokens -= 1;
+	char *msg;
+	if (r->log_suppressed) {
+		msg = xasprintf("plugin-runner: %s (and %u more not sent here, see stderr)",
+				line, r->log_suppressed);
+		r->log_suppressed = 0;
+	} else {
+		msg = xasprintf("plugin-runner: %s", line);
+	}
+	json_t *n = jsonrpc_log_notification("warn", msg);
+	jsonrpc_emit_json(&r->to_host, n);
+	json_decref(n);
+	free(msg);
+}
+
+static void kill_plugin(struct relay *r, const char *why)
+{
+	if (r->kill_sent || r->child_gone)
+		return;
+	log_info("ending the plugin: %s", why);
+	kill(r->cfg->child->pid, SIGKILL);	/* pid 1 of its namespace: all of it goes */
+	r->kill_sent = true;
+}
+
+static void close_plugin_stdin(struct relay *r)
+{
+	if (r->plug_in < 0)
+		return;
+	close(r->plug_in);
+	r->plug_in = -1;
+	buf_consume(&r->to_plugin, r->to_plugin.len);
+}
+
+static void start_grace(struct relay *r)
+{
+	if (r->grace_deadline == 0)
+		r->grace_deadline = now_s() + r->cfg->grace;
+}
+
+/* ---- reading ---- */
+
+static void on_host_frames(struct relay *r)
+{
+	struct gate_io io = { &r->to_plugin, &r->to_host };
+	const char *msg;
+	size_t len;
+	for (;;) {
+		enum frame_rc rc = framer_next(&r->from_host, &msg, &len);
+		switch (rc) {
+		case FRAME_NEED_MORE:
+			return;
+		case FRAME_READY:
+			gate_from_host(r->gate, msg, len, &io);
+			framer_consume(&r->from_host);
+			break;
+		case FRAME_TOO_BIG:
+			gate_host_oversized(r->gate, msg, len, &io);
+			framer_consume(&r->from_host);
+			break;
+		case FRAME_TOO_DEEP:
+		case FRAME_SYNTAX:
+			log_error("host: stream is not JSON-RPC (%s): closing the plugin's stdin",
+				  framer_why(&r->from_host));
+			r->host_eof = true;
+			start_grace(r);
+			return;
+		}
+		const char *up = gate_upstream_path(r->gate);
+		if (up)
+			rpcproxy_set_upstream(r->rpc, up);
+	}
+}
+
+static void on_plugin_frames(struct relay *r)
+{
+	struct gate_io io = { &r->to_plugin, &r->to_host };
+	const char *msg;
+	size_t len;
+	while (!r->kill_sent) {
+		enum frame_rc rc = framer_next(&r->from_plugin, &msg, &len);
+		switch (rc) {
+		case FRAME_NEED_MORE:
+			return;
+		case FRAME_READY:
+			switch (gate_from_plugin(r->gate, msg, len, &io)) {
+			case GATE_OK:
+				break;
+			case GATE_KILL:
+				kill_plugin(r, "protocol violation");
+				break;
+			case GATE_REFUSE:
+				r->refused = true;
+				kill_plugin(r, "manifest refused");
+				break;
+			}
+			framer_consume(&r->from_plugin);
+			break;
+		case FRAME_TOO_BIG:
+			log_error("plugin: message over the size cap of %llu bytes (sandbox.limits.message): ending the plugin",
+				  (unsigned long long)r->cfg->pol->sandbox.limits.message);
+			kill_plugin(r, "oversized output");
+			return;
+		case FRAME_TOO_DEEP:
+		case FRAME_SYNTAX:
+			log_error("plugin: sent malformed JSON (%s): ending the plugin",
+				  framer_why(&r->from_plugin));
+			kill_plugin(r, "malformed output");
+			return;
+		}
+	}
+}
+
+/* Read what is there into a framer. Returns bytes read, 0 on EOF, -1 if
+ * nothing now. */
+static ssize_t read_into(int fd, struct framer *f)
+{
+	char *tail = framer_tail(f, READ_CHUNK);
+	ssize_t n = read(fd, tail, READ_CHUNK);
+	if (n > 0)
+		framer_commit(f, (size_t)n);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -1;
+	if (n < 0)
+		return 0;	/* a read error ends that direction like EOF */
+	return n;
+}
+
+/* Drain a queue into a non-blocking fd. Returns -1 when the peer is gone. */
+static int flush_to(int fd, struct buf *b)
+{
+	while (b->len) {
+		ssize_t w = write(fd, buf_head(b), b->len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -1;
+		}
+		buf_consume(b, (size_t)w);
+	}
+	return 0;
+}
+
+static void on_signal(struct relay *r)
+{
+	struct signalfd_siginfo si;
+	while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		log_info("signal %u: forwarded to the plugin", si.ssi_signo);
+		if (!r->child_gone)
+			kill(r->cfg->child->pid, (int)si.ssi_signo);
+	}
+}
+
+static void on_child_exit(struct relay *r)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, (id_t)r->cfg->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+		return;
+	r->child_gone = true;
+	if (si.si_code == CLD_EXITED) {
+		r->status = si.si_status;
+		log_info("plugin exited with status %d", si.si_status);
+	} else {
+		r->status = 128 + si.si_status;
+		log_info("plugin killed by signal %d", si.si_status);
+	}
+	r->flush_deadline = now_s() + FLUSH_SECONDS;
+	close_plugin_stdin(r);
+}
+
+static int poll_timeout(struct relay *r, double t)
+{
+	double next = -1;
+	if (r->grace_deadline && !r->kill_sent)
+		next = r->grace_deadline;
+	if (r->child_gone && (next < 0 || r->flush_deadline < next))
+		next = r->flush_deadline;
+	int ms = next < 0 ? -1 : (int)((next - t) * 1000) + 1;
+	if (ms < -1)
+		ms = 0;
+	int rms = rpcproxy_timeout_ms(r->rpc, t);
+	if (rms >= 0 && (ms < 0 || rms < ms))
+		ms = rms;
+	return ms;
+}
+
+static bool done(struct relay *r, double t)
+{
+	if (!r->child_gone || !r->plugin_eof)
+		return false;
+	return r->to_host.len == 0 || r->host_dead || t >= r->flush_deadline;
+}
+
+static void loop(struct relay *r)
+{
+	size_t cap = 6 + rpcproxy_max_fds(r->rpc);
+	struct pollfd *fds = xcalloc(cap, sizeof(*fds));
+	enum { P_HIN, P_HOUT, P_POUT, P_PIN, P_CHILD, P_SIG, P_RPC };
+
+	for (;;) {
+		double t = now_s();
+		if (done(r, t))
+			break;
+		if (r->grace_deadline && !r->kill_sent && t >= r->grace_deadline)
+			kill_plugin(r, "still running after the grace period");
+
+		/* Host EOF: hand the plugin what is queued, then its EOF. */
+		if (r->host_eof && r->plug_in >= 0 && r->to_plugin.len == 0) {
+			close_plugin_stdin(r);
+			start_grace(r);
+		}
+
+		bool host_ok = r->to_host.len < HWM && !r->host_dead;
+		fds[P_HIN] = (struct pollfd){ .fd = !r->host_eof && r->to_plugin.len < HWM && host_ok
+						    ? r->host_in : -1, .events = POLLIN };
+		fds[P_HOUT] = (struct pollfd){ .fd = r->to_host.len && !r->host_dead ? r->host_out : -1,
+					       .events = POLLOUT };
+		/* The plugin's output feeds only the host queue: a plugin that
+		 * does not read its stdin must not stall its own output. */
+		fds[P_POUT] = (struct pollfd){ .fd = !r->plugin_eof && host_ok ? r->plug_out : -1,
+					       .events = POLLIN };
+		fds[P_PIN] = (struct pollfd){ .fd = r->to_plugin.len && r->plug_in >= 0 ? r->plug_in : -1,
+					      .events = POLLOUT };
+		fds[P_CHILD] = (struct pollfd){ .fd = r->child_gone ? -1 : r->cfg->pidfd, .events = POLLIN };
+		fds[P_SIG] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
+		size_t nrpc = rpcproxy_pollfds(r->rpc, fds + P_RPC, cap - P_RPC);
+
+		int n = poll(fds, P_RPC + nrpc, poll_timeout(r, t));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno(PR_EXIT_RUNNER, "poll");
+		}
+		t = now_s();
+		if (fds[P_SIG].revents)
+			on_signal(r);
+		if (fds[P_HIN].revents) {
+			ssize_t got = read_into(r->host_in, &r->from_host);
+			if (got == 0) {
+				log_info("host closed stdin: closing the plugin's stdin (grace %.1fs)",
+					 r->cfg->grace);
+				r->host_eof = true;
+			} else if (got > 0) {
+				on_host_frames(r);
+			}
+		}
+		if (fds[P_POUT].revents) {
+			ssize_t got = read_into(r->plug_out, &r->from_plugin);
+			if (got == 0)
+				r->plugin_eof = true;
+			else if (got > 0)
+				on_plugin_frames(r);
+		}
+		if (fds[P_PIN].revents && r->plug_in >= 0 && flush_to(r->plug_in, &r->to_plugin) < 0) {
+			log_info("plugin closed its stdin");
+			close_plugin_stdin(r);
+		}
+		if (fds[P_HOUT].revents && flush_to(r->host_out, &r->to_host) < 0) {
+			log_info("host stopped reading our stdout: ending the plugin");
+			r->host_dead = true;
+			buf_consume(&r->to_host, r->to_host.len);
+			kill_plugin(r, "host gone");
+		}
+		if (nrpc)
+			rpcproxy_events(r->rpc, fds + P_RPC, nrpc, t);
+		if (fds[P_CHILD].revents)
+			on_child_exit(r);
+		/* After the plugin died its stdout may hold no more; drain it. */
+		if (r->child_gone && !r->plugin_eof) {
+			ssize_t got;
+			while ((got = read_into(r->plug_out, &r->from_plugin)) > 0)
+				on_plugin_frames(r);
+			if (got == 0 || r->kill_sent)
+				r->plugin_eof = true;
+		}
+	}
+	free(fds);
+}
+
+static int signal_fd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		die_errno(PR_EXIT_RUNNER, "sigprocmask");
+	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		die_errno(PR_EXIT_RUNNER, "signalfd");
+	return fd;
+}
+
+int relay_run(const struct relay_cfg *cfg)
+{
+	struct relay r;
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.host_in = STDIN_FILENO;
+	r.host_out = STDOUT_FILENO;
+	r.plug_in = cfg->child->stdin_fd;
+	r.plug_out = cfg->child->stdout_fd;
+	r.log_tokens = HOSTLOG_BURST;
+	r.log_last = now_s();
+	r.sigfd = signal_fd();
+	signal(SIGPIPE, SIG_IGN);
+	size_t max = cfg->pol->sandbox.limits.message;
+	framer_init(&r.from_host, FRAMER_LENIENT, max, POL_MAX_DEPTH);
+	framer_init(&r.from_plugin, FRAMER_STRICT, max, POL_MAX_DEPTH);
+	buf_init(&r.to_host);
+	buf_init(&r.to_plugin);
+	r.gate = gate_new(cfg->pol, cfg->audit, cfg->learn);
+	r.rpc = rpcproxy_new(cfg->child->rpc_listen_fd, cfg->pol, cfg->audit, cfg->learn);
+	int hin_flags = fcntl(r.host_in, F_GETFL), hout_flags = fcntl(r.host_out, F_GETFL);
+	set_nonblock(r.host_in, true);
+	set_nonblock(r.host_out, true);
+	set_nonblock(r.plug_in, true);
+	set_nonblock(r.plug_out, true);
+	log_set_host_sink(host_log_sink, &r);
+
+	loop(&r);
+
+	log_set_host_sink(NULL, NULL);
+	if (hin_flags >= 0)
+		fcntl(r.host_in, F_SETFL, hin_flags);
+	if (hout_flags >= 0)
+		fcntl(r.host_out, F_SETFL, hout_flags);
+	int status = r.refused ? PR_EXIT_RUNNER : r.status;
+#if defined(PR_SANITIZED)
+	/* Free everything only where a leak checker looks (minijail does the same). */
+	gate_free(r.gate);
+	rpcproxy_free(r.rpc);
+	framer_free(&r.from_host);
+	framer_free(&r.from_plugin);
+	buf_free(&r.to_host);
+	buf_free(&r.to_plugin);
+#endif
+	return status;
+}

@@ -1,0 +1,455 @@
+/* seccomp_filter.c - the syscall filters as data plus one builder (STYLE
+ * C9, systemd's syscall_filter_sets): named groups in a static table, the
+ * plugin's default profile is a list of groups, the policy's
+ * sandbox.seccomp allow/deny adjust it (names or @groups; an unknown name is
+ * a policy error), and fixed rules come after the policy's: clone3 ENOSYS,
+ * clone without namespace flags, socket only AF_UNIX/AF_INET/AF_INET6,
+ * personality only the query; ioctl TIOCSTI/TIOCLINUX are denied on the
+ * low 32 bits by a second, stacked filter. A fixed-deny syscall can never
+ * be allowed by a policy.
+ * Also the pid-1 reaper's filter and the relay's own filter.
+ * Must not: load a filter before spawn.c says so; touch mounts or ids.
+ * Called by: spawn.c (build before clone, load last), sandbox.c (describe). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "exitcodes.h"
+#include "log.h"
+#include "seccomp_filter.h"
+#include "util.h"
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+struct sc_group {
+	const char *name;
+	const char *const *calls;	/* names or other @groups, NULL-ended */
+};
+
+static const char *const grp_basic_io[] = {
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
+	"pwritev", "preadv2", "pwritev2", "close", "close_range", "lseek", "dup",
+	"dup2", "dup3", "fcntl", "sendfile", "splice", "tee", "copy_file_range",
+	NULL
+};
+static const char *const grp_file[] = {
+	"open", "openat", "openat2", "creat", "stat", "lstat", "fstat",
+	"newfstatat", "statx", "access", "faccessat", "faccessat2", "readlink",
+	"readlinkat", "getdents", "getdents64", "mkdir", "mkdirat", "rmdir",
+	"unlink", "unlinkat", "rename", "renameat", "renameat2", "link",
+	"linkat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat",
+	"fchmodat2", "chown", "fchown", "lchown", "fchownat", "truncate",
+	"ftruncate", "fallocate", "fsync", "fdatasync", "sync_file_range",
+	"statfs", "fstatfs", "utime", "utimes", "utimensat", "futimesat",
+	"getcwd", "chdir", "fchdir", "umask", "fadvise64", "flock",
+	"inotify_init", "inotify_init1", "inotify_add_watch",
+	"inotify_rm_watch", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
+	"llistxattr", "flistxattr", "memfd_create", NULL
+};
+static const char *const grp_memory[] = {
+	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "mincore",
+	"msync", "mlock", "mlock2", "munlock", "membarrier", "get_mempolicy",
+	"pkey_alloc", "pkey_free", "pkey_mprotect", NULL
+};
+static const char *const grp_process[] = {
+	"clone", "fork", "vfork", "execve", "execveat", "exit", "exit_group",
+	"wait4", "waitid", "kill", "tgkill", "tkill", "getpid", "getppid",
+	"gettid", "getpgid", "getpgrp", "getsid", "setpgid", "setsid",
+	"getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
+	"getgroups", "prctl", "arch_prctl", "set_tid_address", "rseq",
+	"sched_yield", "sched_getaffinity", "sched_setaffinity",
+	"sched_getparam", "sched_getscheduler", "sched_get_priority_max",
+	"sched_get_priority_min", "getpriority", "setpriority", "capget",
+	"uname", "sysinfo", "getrlimit", "setrlimit", "prlimit64", "getrusage",
+	"times", "getcpu", "pidfd_open", "pidfd_send_signal", NULL
+};
+static const char *const grp_signal[] = {
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending",
+	"rt_sigsuspend", "rt_sigtimedwait", "rt_sigqueueinfo",
+	"rt_tgsigqueueinfo", "sigaltstack", "signalfd", "signalfd4", "pause",
+	"alarm", NULL
+};
+static const char *const grp_time[] = {
+	"clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
+	"gettimeofday", "time", "timer_create", "timer_settime",
+	"timer_gettime", "timer_getoverrun", "timer_delete", "timerfd_create",
+	"timerfd_settime", "timerfd_gettime", "getitimer", "setitimer", NULL
+};
+static const char *const grp_sync[] = {
+	"futex", "futex_waitv", "set_robust_list", "get_robust_list", NULL
+};
+static const char *const grp_poll[] = {
+	"poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1",
+	"epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd",
+	"eventfd2", NULL
+};
+static const char *const grp_ipc[] = {
+	"pipe", "pipe2", "socketpair", NULL
+};
+static const char *const grp_network_io[] = {
+	"socket", "connect", "bind", "listen", "accept", "accept4",
+	"getsockname", "getpeername", "getsockopt", "setsockopt", "sendto",
+	"recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
+	NULL
+};
+static const char *const grp_misc[] = {
+	"getrandom", "ioctl", "restart_syscall", "personality", NULL
+};
+/* The built-in plugin profile: what ordinary Python, Node.js, Go and C
+ * plugins use. */
+static const char *const grp_default[] = {
+	"@basic-io", "@file", "@memory", "@process", "@signal", "@time",
+	"@sync", "@poll", "@ipc", "@network-io", "@misc", NULL
+};
+
+static const struct sc_group sc_groups[] = {
+	{ "@basic-io", grp_basic_io },
+	{ "@file", grp_file },
+	{ "@memory", grp_memory },
+	{ "@process", grp_process },
+	{ "@signal", grp_signal },
+	{ "@time", grp_time },
+	{ "@sync", grp_sync },
+	{ "@poll", grp_poll },
+	{ "@ipc", grp_ipc },
+	{ "@network-io", grp_network_io },
+	{ "@misc", grp_misc },
+	{ "@default", grp_default },
+};
+
+/* Never allowed, whatever the policy says: each one reaches kernel
+ * attack surface or state outside the sandbox. */
+static const char *const hard_deny[] = {
+	"mount", "umount", "umount2", "pivot_root", "move_mount", "open_tree",
+	"fsopen", "fsmount", "fsconfig", "fspick", "mount_setattr", "unshare",
+	"setns", "keyctl", "add_key", "request_key", "bpf", "userfaultfd",
+	"perf_event_open", "io_uring_setup", "io_uring_enter",
+	"io_uring_register", "open_by_handle_at", "name_to_handle_at",
+	"kexec_load", "kexec_file_load", "init_module", "finit_module",
+	"delete_module", "chroot", "mknod", "mknodat", "ptrace",
+	"process_vm_readv", "process_vm_writev", "pidfd_getfd", "setuid",
+	"setgid", "setreuid", "setregid", "setresuid", "setresgid",
+	"setgroups", "setfsuid", "setfsgid", "capset", "acct", "swapon",
+	"swapoff", "reboot", "syslog", "quotactl", "lookup_dcookie",
+	"iopl", "ioperm", "vhangup", "settimeofday", "clock_settime",
+	"clock_adjtime", "adjtimex", "sethostname", "setdomainname",
+	"fanotify_init", "kcmp", "process_madvise", "landlock_create_ruleset",
+	"landlock_add_rule", "landlock_restrict_self", "seccomp", NULL
+};
+
+/* Handled by fixed argument rules below, not by a plain allow. */
+static const char *const special[] = {
+	"clone", "clone3", "ioctl", "socket", "personality", NULL
+};
+
+static bool in_list(const char *const *l, const char *name)
+{
+	for (; *l; l++)
+		if (strcmp(*l, name) == 0)
+			return true;
+	return false;
+}
+
+static const struct sc_group *group_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sc_groups); i++)
+		if (strcmp(sc_groups[i].name, name) == 0)
+			return &sc_groups[i];
+	return NULL;
+}
+
+/* The syscall set, as a flag per syscall number of the native arch.
+ * x86_64 numbers stay below 1024 (libseccomp's pseudo numbers for names
+ * that do not exist on this arch are negative and skipped). */
+#define SC_MAX 1024
+struct sc_set {
+	bool on[SC_MAX];
+};
+
+/* Add or remove `name` (a syscall or an @group). Returns -1 for a name
+ * neither we nor libseccomp know. */
+static int set_apply(struct sc_set *s, const char *name, bool on, int depth)
+{
+	if (name[0] == '@') {
+		const struct sc_group *g = group_find(name);
+		if (!g || depth > 4)
+			return -1;
+		for (const char *const *c = g->calls; *c; c++)
+			if (set_apply(s, *c, on, depth + 1) < 0 && depth > 0)
+				return -1;
+		return 0;
+	}
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		/* Our own tables may name syscalls newer than this
+		 * libseccomp: skipped. A policy's name must resolve. */
+		return depth > 0 ? 0 : -1;
+	if (nr < 0 || nr >= SC_MAX)
+		return 0;	/* not on this arch: skipped (systemd -EDOM) */
+	s->on[nr] = on;
+	return 0;
+}
+
+static void rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
+		 const struct scmp_arg_cmp *args)
+{
+	int r = seccomp_rule_add_array(ctx, action, nr, n, args);
+	if (r < 0) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		die(PR_EXIT_RUNNER, "seccomp: cannot add a rule for %s: %s",
+		    name ? name : "?", strerror(-r));
+	}
+}
+
+static void allow_name(scmp_filter_ctx ctx, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr >= 0)
+		rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+}
+
+static scmp_filter_ctx ctx_new(uint32_t def, const char *what)
+{
+	scmp_filter_ctx ctx = seccomp_init(def);
+	if (!ctx)
+		die(PR_EXIT_RUNNER, "seccomp: cannot create the %s filter", what);
+	/* Another arch's syscall numbers (i386 via int 0x80) mean something
+	 * else entirely: kill. libseccomp already rejects x32 numbers. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
+		die(PR_EXIT_RUNNER, "seccomp: cannot set the bad-arch action");
+	return ctx;
+}
+
+static uint32_t policy_action(const struct policy *p)
+{
+	switch (p->sandbox.seccomp_action) {
+	case POL_SCMP_ERRNO:
+		return SCMP_ACT_ERRNO(EPERM);
+	case POL_SCMP_KILL:
+		return SCMP_ACT_KILL_PROCESS;
+	case POL_SCMP_LOG:
+		return SCMP_ACT_LOG;
+	}
+	abort();
+}
+
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+		  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | 0x80 /* NEWTIME */)
+
+/* The fixed rules, after the policy's (STYLE C9). */
+static void add_fixed_rules(scmp_filter_ctx ctx, const struct sc_set *s)
+{
+	struct scmp_arg_cmp a;
+
+	/* glibc and Go fall back to clone when clone3 says ENOSYS; clone3's
+	 * flags live in memory a filter cannot read. */
+	rule(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, NULL);
+	if (s->on[SCMP_SYS(clone)]) {
+		/* threads and processes, never a new namespace */
+		a = SCMP_A0(SCMP_CMP_MASKED_EQ, NS_FLAGS, 0);
+		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, &a);
+	}
+	if (s->on[SCMP_SYS(socket)]) {
+		/* no netlink (routing, audit, uevents), no packet sockets */
+		static const int fams[] = { AF_UNIX, AF_INET, AF_INET6 };
+		for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
+			a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[i]);
+			rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &a);
+		}
+	}
+	if (s->on[SCMP_SYS(personality)]) {
+		/* only the query (0xffffffff) and plain PER_LINUX: no
+		 * READ_IMPLIES_EXEC, no ADDR_NO_RANDOMIZE */
+		a = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 0xffffffffu);
+		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, &a);
+		a = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 0);
+		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, &a);
+	}
+}
+
+/* The plugin's syscall set: default profile, then the policy's allow and
+ * deny (deny wins), minus every fixed deny. */
+static void plugin_set(const struct policy *p, struct sc_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	set_apply(s, "@default", true, 0);
+	for (size_t i = 0; i < p->sandbox.seccomp_allow.n; i++) {
+		const char *n = p->sandbox.seccomp_allow.v[i];
+		if (in_list(hard_deny, n))
+			die(PR_EXIT_RUNNER, "policy %s: sandbox.seccomp.allow: \"%s\" can never be "
+			    "allowed (remove it from the policy)", p->file, n);
+		if (set_apply(s, n, true, 0) < 0)
+			die(PR_EXIT_RUNNER, "policy %s: sandbox.seccomp.allow: unknown syscall or "
+			    "group \"%s\" (fix the name; groups: @basic-io @file @memory @process "
+			    "@signal @time @sync @poll @ipc @network-io @misc @default)", p->file, n);
+	}
+	for (size_t i = 0; i < p->sandbox.seccomp_deny.n; i++) {
+		const char *n = p->sandbox.seccomp_deny.v[i];
+		if (set_apply(s, n, false, 0) < 0)
+			die(PR_EXIT_RUNNER, "policy %s: sandbox.seccomp.deny: unknown syscall or "
+			    "group \"%s\" (fix the name)", p->file, n);
+	}
+	for (const char *const *h = hard_deny; *h; h++)
+		set_apply(s, *h, false, 1);
+}
+
+scmp_filter_ctx seccomp_filter_plugin(const struct policy *p)
+{
+	struct sc_set s;
+	plugin_set(p, &s);
+
+	scmp_filter_ctx ctx = ctx_new(policy_action(p), "plugin");
+	for (int nr = 0; nr < SC_MAX; nr++) {
+		if (!s.on[nr])
+			continue;
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		/* ioctl is a plain allow here; its denials are the stacked
+		 * seccomp_filter_plugin_ioctl() filter */
+		bool sp = name && in_list(special, name) && strcmp(name, "ioctl") != 0;
+		free(name);
+		if (!sp)
+			rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+	}
+	add_fixed_rules(ctx, &s);
+	return ctx;
+}
+
+scmp_filter_ctx seccomp_filter_plugin_ioctl(void)
+{
+	/* A second filter with default ALLOW: libseccomp folds a conditional
+	 * rule into an unconditional one for the same syscall, so "allow
+	 * ioctl except TIOCSTI" cannot be one filter. The kernel runs every
+	 * stacked filter and the most restrictive answer wins.
+	 * TIOCSTI injects input into a terminal (CVE-2017-5226 for
+	 * bubblewrap); the kernel compares only the low 32 bits of cmd, so
+	 * must we (0xffffffff00005412 is TIOCSTI too). TIOCLINUX can do the
+	 * same on a virtual console. */
+	static const unsigned long cmds[] = { TIOCSTI, TIOCLINUX };
+	scmp_filter_ctx ctx = ctx_new(SCMP_ACT_ALLOW, "plugin ioctl");
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, cmds[i]);
+		rule(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1, &a);
+	}
+	return ctx;
+}
+
+scmp_filter_ctx seccomp_filter_reaper(void)
+{
+	static const char *const calls[] = {
+		"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "wait4",
+		"waitid", "kill", "exit", "exit_group", "write",
+		"restart_syscall", "getpid", NULL
+	};
+	uint32_t def = SCMP_ACT_KILL_PROCESS;
+#if defined(PR_SANITIZED)
+	/* Build-time only (STYLE C17): the sanitizer runtime makes calls of
+	 * its own; log them instead of killing the namespace. */
+	def = SCMP_ACT_LOG;
+#endif
+	scmp_filter_ctx ctx = ctx_new(def, "reaper");
+	for (const char *const *c = calls; *c; c++)
+		allow_name(ctx, *c);
+	return ctx;
+}
+
+scmp_filter_ctx seccomp_filter_runner(pid_t reaper)
+{
+	/* What relaying needs: byte I/O, polling, accepting the plugin's
+	 * connections, connecting upstream (AF_UNIX only), waiting for the
+	 * reaper, signals, time, memory. No open, no exec, no fork. */
+	static const char *const calls[] = {
+		"read", "write", "readv", "writev", "poll", "ppoll", "accept4",
+		"accept", "connect", "close", "shutdown", "waitid", "wait4",
+		"rt_sigprocmask", "rt_sigaction",
+		"rt_sigreturn", "clock_gettime", "clock_nanosleep", "nanosleep",
+		"gettimeofday", "brk", "mmap", "munmap", "mremap", "madvise",
+		"exit_group", "exit", "fcntl", "getsockopt", "setsockopt",
+		"sendmsg", "recvmsg", "sendto", "recvfrom", "epoll_create1",
+		"epoll_ctl", "epoll_wait", "epoll_pwait", "getpid", "gettid",
+		"timerfd_create", "timerfd_settime", "timerfd_gettime", "futex",
+		"restart_syscall", "splice", "pipe2", "getrandom", "lseek",
+		"fstat", "newfstatat", "sched_yield", "getuid", "geteuid",
+		NULL
+	};
+	uint32_t def = SCMP_ACT_ERRNO(EPERM);
+#if defined(PR_SANITIZED)
+	/* Build-time only (STYLE C17): ASan/UBSan reports open files,
+	 * read /proc/self/maps, and LSan clones a tracer at exit. */
+	def = SCMP_ACT_LOG;
+#endif
+	scmp_filter_ctx ctx = ctx_new(def, "runner");
+	for (const char *const *c = calls; *c; c++)
+		allow_name(ctx, *c);
+	struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
+	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &a);
+	/* The runner may hold CAP_KILL (see spawn_confine_runner): it
+	 * reaches the reaper and nothing else; tgkill is raise()/abort(). */
+	if (reaper > 0) {
+		a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)reaper);
+		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, &a);
+	}
+	a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
+	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, &a);
+	/* signalfd reads go through read; creating one needs signalfd4 */
+	allow_name(ctx, "signalfd4");
+	return ctx;
+}
+
+void seccomp_filter_load(scmp_filter_ctx ctx, const char *what)
+{
+	int r = seccomp_load(ctx);
+	if (r < 0)
+		die(PR_EXIT_RUNNER, "seccomp: cannot load the %s filter: %s "
+		    "(the kernel needs CONFIG_SECCOMP_FILTER)", what, strerror(-r));
+	seccomp_release(ctx);
+	log_debug("seccomp: %s filter loaded", what);
+}
+
+void seccomp_filter_describe(const struct policy *p, json_t *out)
+{
+	struct sc_set s;
+	const char *act = "?";
+
+	switch (p->sandbox.seccomp_action) {
+	case POL_SCMP_ERRNO:
+		act = "errno (EPERM)";
+		break;
+	case POL_SCMP_KILL:
+		act = "kill";
+		break;
+	case POL_SCMP_LOG:
+		act = "log";
+		break;
+	}
+	plugin_set(p, &s);
+	json_t *allowed = json_array();
+	for (int nr = 0; nr < SC_MAX; nr++) {
+		if (!s.on[nr])
+			continue;
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		if (name)
+			json_array_append_new(allowed, json_string(name));
+		free(name);
+	}
+	json_t *fixed = json_array();
+	json_array_append_new(fixed, json_string("clone3: ENOSYS"));
+	json_array_append_new(fixed, json_string("clone: no CLONE_NEW* flags"));
+	json_array_append_new(fixed, json_string("ioctl: TIOCSTI, TIOCLINUX denied (low 32 bits)"));
+	json_array_append_new(fixed, json_string("socket: AF_UNIX, AF_INET, AF_INET6 only"));
+	json_array_append_new(fixed, json_string("personality: query and PER_LINUX only"));
+	json_t *never = json_array();
+	for (const char *const *h = hard_deny; *h; h++)
+		json_array_append_new(never, json_string(*h));
+	json_object_set_new(out, "default_action", json_string(act));
+	json_object_set_new(out, "bad_arch", json_string("kill"));
+	json_object_set_new(out, "allowed", allowed);
+	json_object_set_new(out, "fixed_rules", fixed);
+	json_object_set_new(out, "never_allowed", never);
+}

@@ -1,0 +1,393 @@
+/* spawn.c - the ONLY file that knows the order of the privileged steps
+ * (SPEC 7, STYLE (b) P4-P8 and C1-C12). Runner side: build every layer
+ * that can fail, clone into new namespaces, write the id maps, then wait
+ * until the child has passed the RPC listening socket and exec'd the
+ * plugin (or reported why not). Child side: child_enter(), one flat
+ * sequence with a "why here" per step; the child stays as the pid-1 reaper
+ * and fork()s the plugin at the very end. Also the runner's own
+ * confinement, and the exit-status mapping.
+ * Setup errors in the child travel to the runner over the sync socket (the
+ * child's stderr points at it until exec), so the runner prints ONE line.
+ * Must not: do any layer's work itself (sandbox.c, privs.c, landlock.c,
+ * seccomp_filter.c, reaper.c do).
+ * Called by: main.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "exitcodes.h"
+#include "landlock.h"
+#include "log.h"
+#include "privs.h"
+#include "reaper.h"
+#include "sandbox.h"
+#include "seccomp_filter.h"
+#include "spawn.h"
+#include "util.h"
+
+/* The reaper's pid: the only process the confined runner may signal. */
+static pid_t spawned_reaper;
+
+/* Everything the child needs, built by the runner before clone. */
+struct enter {
+	const struct launch *l;
+	struct privs_target target;
+	int ruleset_fd;			/* Landlock, -1 without Landlock */
+	scmp_filter_ctx plugin_filter;
+	scmp_filter_ctx ioctl_filter;	/* stacked under plugin_filter */
+	scmp_filter_ctx reaper_filter;
+	int sync_fd;			/* child end of the sync socketpair */
+	int stdin_rd, stdout_wr;	/* plugin's fd 0 and 1 */
+};
+
+static void sync_wait(int fd)
+{
+	char b;
+	ssize_t n;
+	do {
+		n = read(fd, &b, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1)
+		/* EOF: the runner died before PR_SET_PDEATHSIG was armed. */
+		_exit(PR_EXIT_RUNNER);
+}
+
+static void rearm_pdeathsig(int sync_fd)
+{
+	struct pollfd pfd = { .fd = sync_fd, .events = POLLRDHUP };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(PR_EXIT_RUNNER, "prctl(PR_SET_PDEATHSIG)");
+	/* the runner's end closed = the runner is gone */
+	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP)))
+		_exit(PR_EXIT_RUNNER);
+}
+
+/* C4: bind the plugin's RPC socket in the private lightning-dir and hand
+ * the listening fd to the runner; no path of it exists on the host. */
+static void rpc_listen_and_send(const struct enter *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", SANDBOX_RPC_PATH);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die_errno(PR_EXIT_RUNNER, "rpc socket: socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die_errno(PR_EXIT_RUNNER, "rpc socket: bind %s", SANDBOX_RPC_PATH);
+	/* Only the sandbox user may connect (it is the only user inside). */
+	if (e->target.switch_id &&
+	    chown(SANDBOX_RPC_PATH, e->target.uid, e->target.gid) < 0)
+		die_errno(PR_EXIT_RUNNER, "rpc socket: chown");
+	if (chmod(SANDBOX_RPC_PATH, 0600) < 0)
+		die_errno(PR_EXIT_RUNNER, "rpc socket: chmod");
+	if (listen(fd, 64) < 0)
+		die_errno(PR_EXIT_RUNNER, "rpc socket: listen");
+	memset(u.buf, 0, sizeof(u.buf));
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(e->sync_fd, &mh, MSG_NOSIGNAL) != 1)
+		die_errno(PR_EXIT_RUNNER, "rpc socket: pass to the runner");
+	close(fd);
+	log_debug("rpc socket: listening at %s, passed to the runner", SANDBOX_RPC_PATH);
+}
+
+/* Close every fd >= 3 but the two given (a < b or either -1). */
+static void close_all_but(int a, int b)
+{
+	int keep[2] = { a < b ? a : b, a < b ? b : a };
+	unsigned lo = 3;
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
+/* The plugin process: filter last, then exec by its path inside. */
+static _Noreturn void plugin_exec(const struct enter *e, int real_stderr)
+{
+	const struct launch *l = e->l;
+
+	reaper_unblock_signals();		/* the reaper blocked them for itself */
+	if (dup2(real_stderr, STDERR_FILENO) < 0)	/* plugin's stderr: inherited */
+		die_errno(PR_EXIT_RUNNER, "stdio: restore stderr");
+	close(real_stderr);
+	/* LAST: setup needs no allowance. The ioctl filter goes first: once
+	 * the allowlist is in, seccomp() itself is denied. */
+	int r = seccomp_load(e->ioctl_filter);
+	if (r == 0)
+		r = seccomp_load(e->plugin_filter);
+#if defined(PR_SANITIZED)
+	/* Build-time only: the sanitized setup code could not live under the
+	 * AS limit; the plugin's fresh image after exec does. */
+	if (r == 0)
+		sandbox_set_as_limit(l->pol);
+#endif
+	if (r == 0) {
+		execve(l->plugin_path, l->argv, l->envp);
+		r = -errno;
+	}
+	int err = -r;
+	/* 'X': the line that follows is the failure (not a debug line). */
+	if (write(e->sync_fd, "X", 1) < 0)
+		_exit(PR_EXIT_RUNNER);
+	dup2(e->sync_fd, STDERR_FILENO);	/* report to the runner, one line */
+	errno = err;
+	if (r == -ENOENT)
+		die_errno(PR_EXIT_NOENT, "exec %s", l->plugin_path);
+	if (r == -EACCES || r == -ENOEXEC || r == -EPERM || r == -ETXTBSY)
+		die_errno(PR_EXIT_NOEXEC, "exec %s (check its mode, its #! line, and that "
+			  "the interpreter is under a read_only path of the policy)",
+			  l->plugin_path);
+	die_errno(PR_EXIT_RUNNER, "exec %s", l->plugin_path);
+}
+
+static _Noreturn void child_enter(const struct enter *e)
+{
+	const struct launch *l = e->l;
+
+	/* C0: until exec, our stderr is the sync socket: every die() below
+	 * becomes the runner's one-line error. */
+	int real_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (real_stderr < 0 || dup2(e->sync_fd, STDERR_FILENO) < 0)
+		_exit(PR_EXIT_RUNNER);
+	/* C1: die with the runner. getppid() is 0 in a new pid namespace,
+	 * so the re-check is C2: a runner that died first closed its end. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(PR_EXIT_RUNNER, "prctl(PR_SET_PDEATHSIG)");
+	/* C2: the runner has written the uid/gid maps: mounts need them. */
+	sync_wait(e->sync_fd);
+	/* C3: private root; needs CAP_SYS_ADMIN in our namespaces. */
+	sandbox_build_root(l);
+	/* C3b: lo up needs CAP_NET_ADMIN in the new net namespace. */
+	if (l->pol->sandbox.network == POL_NET_LOOPBACK)
+		sandbox_loopback_up();
+	/* C4: bind() before Landlock takes MAKE_SOCK away; chown needs root. */
+	rpc_listen_and_send(e);
+	/* C5: rlimits while we may still raise hard limits. */
+	sandbox_set_rlimits(l->pol);
+	/* C6: no controlling tty: defeats TIOCSTI even without seccomp. */
+	if (setsid() < 0)
+		die_errno(PR_EXIT_RUNNER, "setsid");
+	/* C7: ids and capabilities, verified; mounts are done. */
+	privs_drop(&e->target);
+	/* C7b: a uid change clears the parent-death signal: arm it again,
+	 * then re-check that the runner did not die in between. */
+	rearm_pdeathsig(e->sync_fd);
+	/* C8: Landlock needs no_new_privs once capabilities are gone. */
+	privs_set_nnp();
+	/* C9: path rules are opened inside the new root, then enforced. */
+	char *pdir = xstrdup(l->plugin_path);
+	landlock_add_plugin_rules(e->ruleset_fd, l->pol, dirname(pdir));
+	free(pdir);
+	landlock_enforce(e->ruleset_fd);
+	/* C10: stdio and fds: only 0, 1, 2 may reach the plugin. */
+	umask(077);
+	if (dup2(e->stdin_rd, STDIN_FILENO) < 0 || dup2(e->stdout_wr, STDOUT_FILENO) < 0)
+		die_errno(PR_EXIT_RUNNER, "stdio: dup2");
+	close_all_but(e->sync_fd, real_stderr);
+	/* C10b: fork the plugin; we stay pid 1 of its namespace. Signals
+	 * are blocked first so none sent in between is lost. */
+	reaper_block_signals();
+	/* 'R': every layer is in place; what remains is the plugin's exec. */
+	if (write(e->sync_fd, "R", 1) != 1)
+		die_errno(PR_EXIT_RUNNER, "sandbox: report ready");
+	pid_t pid = fork();
+	if (pid < 0)
+		die_errno(PR_EXIT_RUNNER, "fork the plugin (limits.nproc too low?)");
+	if (pid == 0)
+		plugin_exec(e, real_stderr);	/* C11 seccomp, C12 exec */
+	/* The reaper: no stdio of the plugin's, no sync socket (its EOF is
+	 * the runner's "exec happened"), its own small filter. */
+	dup2(real_stderr, STDERR_FILENO);
+	close(real_stderr);
+	close(e->sync_fd);
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+	seccomp_filter_load(e->reaper_filter, "reaper");
+	reaper_run(pid);
+}
+
+/* Runner: read the child's messages until EOF (the plugin's exec closes
+ * the last copy of the child's end). One-byte messages are markers: 'F'
+ * carries the RPC fd, 'R' = setup complete, 'X' = exec failed. Anything
+ * else is a log line of the child (its debug lines, or its one error
+ * line), copied to our stderr as it comes. Returns the RPC listening fd;
+ * on failure exits with the child's 125/126/127. */
+static int runner_collect(int sync_fd, pid_t pid)
+{
+	bool ready = false, failed = false;
+	int rpc_fd = -1;
+
+	for (;;) {
+		char buf[2048];
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		union {
+			char c[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = u.c, .msg_controllen = sizeof(u.c) };
+		ssize_t n = recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+			if (rpc_fd >= 0)
+				close(rpc_fd);
+			rpc_fd = fd;
+			continue;
+		}
+		if (n == 1 && buf[0] == 'R') {
+			ready = true;
+			continue;
+		}
+		if (n == 1 && buf[0] == 'X') {
+			failed = true;
+			continue;
+		}
+		write_all(STDERR_FILENO, buf, (size_t)n);
+	}
+	if (ready && !failed && rpc_fd >= 0)
+		return rpc_fd;
+
+	/* The child failed and said why; its exit code says which kind. */
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && (WEXITSTATUS(st) == PR_EXIT_NOEXEC ||
+			      WEXITSTATUS(st) == PR_EXIT_NOENT))
+		_exit(WEXITSTATUS(st));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == PR_EXIT_RUNNER)
+		_exit(PR_EXIT_RUNNER);
+	if (WIFSIGNALED(st))
+		die(PR_EXIT_RUNNER, "sandbox: setup child killed by signal %d "
+		    "(a seccomp or kernel limit?)", WTERMSIG(st));
+	die(PR_EXIT_RUNNER, "sandbox: setup child exited with %d before the plugin started",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+void spawn_plugin(const struct launch *l, struct child *c)
+{
+	struct enter e = { .l = l, .ruleset_fd = -1 };
+	int in[2], out[2], sp[2];
+	bool root = geteuid() == 0;
+
+	/* P4: everything that can fail on the policy, before any change. */
+	privs_resolve(l->pol, &e.target);
+	e.plugin_filter = seccomp_filter_plugin(l->pol);
+	e.ioctl_filter = seccomp_filter_plugin_ioctl();
+	e.reaper_filter = seccomp_filter_reaper();
+	e.ruleset_fd = landlock_plugin_ruleset(l->pol);
+	/* P5: stdio pipes and the sync/fd-passing socket, all CLOEXEC. */
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		die_errno(PR_EXIT_RUNNER, "pipe2");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		die_errno(PR_EXIT_RUNNER, "socketpair");
+	e.sync_fd = sp[1];
+	e.stdin_rd = in[0];
+	e.stdout_wr = out[1];
+	/* P6: namespaces; a user namespace only when we are not root (root
+	 * switches to sandbox.user instead). */
+	int flags = sandbox_clone_flags(l->pol, !root);
+	log_debug("namespaces: cloning (%s)", root ? "root: no user namespace" :
+		  "user namespace mapping only our uid/gid");
+	pid_t pid = sandbox_clone(flags);
+	if (pid == 0) {
+		close(sp[0]);
+		child_enter(&e);
+	}
+	close(sp[1]);
+	close(in[0]);
+	close(out[1]);
+	seccomp_release(e.plugin_filter);
+	seccomp_release(e.ioctl_filter);
+	seccomp_release(e.reaper_filter);
+	if (e.ruleset_fd >= 0)
+		close(e.ruleset_fd);
+	/* P7: maps from the parent, then the go byte. */
+	if (flags & CLONE_NEWUSER)
+		sandbox_write_idmaps(pid, getuid(), getgid());
+	if (write_all(sp[0], "G", 1) < 0)
+		die_errno(PR_EXIT_RUNNER, "sandbox: sync with the child");
+	int rpc_fd = runner_collect(sp[0], pid);
+	close(sp[0]);
+	log_debug("sandbox: plugin started (reaper pid %d)", (int)pid);
+
+	spawned_reaper = pid;
+	c->pid = pid;
+	c->stdin_fd = in[1];
+	c->stdout_fd = out[0];
+	c->rpc_listen_fd = rpc_fd;
+}
+
+/* Runner confinement (STYLE P8). Choice: when root, the runner KEEPS its
+ * uid 0 and loses every capability but CAP_KILL (bounding and ambient
+ * cleared, securebits locked). Why:
+ * - lightningd's lightning-rpc is mode 0600, owned by the uid lightningd
+ *   runs as, which is the uid that started us; switching to "nobody" would
+ *   lose connect() to it, and upstream connections are opened one per
+ *   plugin connection, so they cannot all be opened beforehand.
+ * - the reaper runs as sandbox.user; signalling it (forwarded signals, the
+ *   relay's SIGKILL, and the kernel's parent-death SIGKILL, which is
+ *   permission-checked against the dying runner's credentials) needs
+ *   CAP_KILL. The seccomp filter allows kill() only with pid == the reaper
+ *   and tgkill() only on ourselves, so CAP_KILL reaches nothing else.
+ * - uid 0 without CAP_DAC_* could still open root-owned files by owner
+ *   permission: the empty Landlock ruleset (no fs access) and the filter
+ *   (no open, no exec) carry that part.
+ * connect() on a pathname unix socket is not an fs right Landlock governs
+ * up to ABI 7 (tests/unit/test-spawn.c checks that it still works). */
+void spawn_confine_runner(const struct launch *l)
+{
+	(void)l;
+	scmp_filter_ctx ctx = seccomp_filter_runner(spawned_reaper);	/* may fail: first */
+	int ruleset = landlock_runner_ruleset();
+
+	privs_drop_caps_keep_uid(geteuid() == 0);
+	privs_set_nnp();
+	landlock_enforce(ruleset);
+	seccomp_filter_load(ctx, "runner");
+	log_debug("runner: confined (uid %u, %s, landlock, seccomp)", (unsigned)getuid(),
+		  geteuid() == 0 ? "CAP_KILL only" : "no capabilities");
+}
+
+int spawn_exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return PR_EXIT_RUNNER;
+}

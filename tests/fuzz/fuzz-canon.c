@@ -1,0 +1,112 @@
+/* fuzz-canon.c - libFuzzer target for canon.c (also replayed over its corpus
+ * by `make check`). Invariants, abort() on violation:
+ *  - on failure nothing is appended and the error is in range;
+ *  - on success the output is no longer than the input, is accepted by
+ *    canon again and is its own canonical form (fixed point);
+ *  - differential against jansson: both accept or both refuse, except for
+ *    the documented differences (escaped keys, depth, numbers jansson
+ *    cannot hold, jansson swallowing a NUL right after a number/literal);
+ *    when both accept the values are json_equal, and without duplicate keys
+ *    or re-formatted numbers the bytes equal json_dumps(JSON_COMPACT). */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "canon.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *fuzz_target_name(void);
+
+const char *fuzz_target_name(void)
+{
+	return "fuzz-canon";
+}
+
+#define DEPTH 32
+
+static void check(bool cond)
+{
+	if (!cond)
+		abort();
+}
+
+/* A real, or -0: jansson would print it differently. */
+static bool has_reformatted_number(const char *s, size_t n)
+{
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = false;
+		} else if (s[i] == '"') {
+			in_str = true;
+		} else if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+			return true;
+		} else if (s[i] == '-' && i + 1 < n && s[i + 1] == '0' &&
+			   (i + 2 >= n || s[i + 2] < '0' || s[i + 2] > '9')) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void differential(const char *in, size_t n, int crc,
+			 const struct canon_err *err, const struct buf *out)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(in, n, 0, &jerr);
+
+	if (crc == 0 && json_is_object(j)) {
+		json_t *jc = json_loadb(buf_head(out), out->len, 0, &jerr);
+		check(json_equal(jc, j));
+		json_decref(jc);
+		json_t *nodup = json_loadb(in, n, JSON_REJECT_DUPLICATES, &jerr);
+		if (nodup && !has_reformatted_number(buf_head(out), out->len)) {
+			char *d = json_dumps(j, JSON_COMPACT);
+			check(d && strlen(d) == out->len &&
+			      memcmp(d, buf_head(out), out->len) == 0);
+			free(d);
+		}
+		json_decref(nodup);
+	} else if (crc == 0) {
+		check(json_error_code(&jerr) == json_error_numeric_overflow);
+	} else if (json_is_object(j)) {
+		unsigned char prev = err->offset ? (unsigned char)in[err->offset - 1] : 0;
+		bool nul_quirk = err->rc == CANON_NUL &&
+				 ((prev >= '0' && prev <= '9') || prev == 'e' || prev == 'l');
+		check(err->rc == CANON_ESCAPED_KEY || err->rc == CANON_DEPTH || nul_quirk);
+	}
+	json_decref(j);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *in = (const char *)data;
+	struct buf out, again;
+	struct canon_err err;
+
+	buf_init(&out);
+	buf_init(&again);
+	buf_append(&out, "pre", 3);
+	int rc = canon_json(in, size, DEPTH, &out, &err);
+	check(memcmp(buf_head(&out), "pre", 3) == 0);
+	if (rc != 0) {
+		check(rc == -1 && out.len == 3 && err.rc != CANON_OK && err.why &&
+		      err.offset <= size);
+	} else {
+		check(err.rc == CANON_OK && out.len - 3 <= size);
+		buf_consume(&out, 3);
+		check(canon_json(buf_head(&out), out.len, DEPTH, &again, &err) == 0);
+		check(again.len == out.len &&
+		      memcmp(buf_head(&again), buf_head(&out), out.len) == 0);
+	}
+	if (rc != 0)
+		buf_consume(&out, 3);
+	differential(in, size, rc, &err, &out);
+	buf_free(&out);
+	buf_free(&again);
+	return 0;
+}

@@ -1,0 +1,174 @@
+"""prtest.py - TAP output and shared fixtures for the protocol tests.
+
+What it does: TAP (`ok`, `is_`, `like`, `done`), one `case()` wrapper that
+turns a HostTimeout or an exception into a failing test (never a hang),
+paths (PR_BIN, the test plugins) and policy builders written with safe
+modes (dir 0755, file 0644) as the runner's StrictModes require.
+What it must not do: skip or soften a failure; every helper asserts on
+concrete bytes.
+Who uses it: tests/integration/1*.t, 2*.t, 4*-rpc-*.t.
+"""
+
+import copy
+import json
+import os
+import sys
+import tempfile
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import fakehost  # noqa: E402
+from fakehost import Host, HostTimeout, compact  # noqa: E402,F401
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+PLUGINS = os.path.join(ROOT, "tests", "plugins")
+BUILD = os.environ.get("BUILD", "build")
+PR_BIN = os.environ.get("PR_BIN", os.path.join(ROOT, "build", "plugin-runner"))
+GOOD = os.path.join(PLUGINS, "goodplugin.py")
+HELLO = os.path.join(PLUGINS, "helloplugin.py")
+HOSTILE = os.path.join(PLUGINS, "hostile.py")
+
+_n = 0
+_failed = 0
+
+
+def diag(msg):
+    for line in str(msg).splitlines() or [""]:
+        print("# " + line)
+    sys.stdout.flush()
+
+
+def ok(cond, name):
+    global _n, _failed
+    _n += 1
+    if not cond:
+        _failed += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", _n, name))
+    sys.stdout.flush()
+    return bool(cond)
+
+
+def is_(got, want, name):
+    r = ok(got == want, name)
+    if not r:
+        diag("     got: %r" % (_short(got),))
+        diag("expected: %r" % (_short(want),))
+    return r
+
+
+def like(got, needle, name):
+    r = ok(got is not None and needle in got, name)
+    if not r:
+        diag("%r does not contain %r" % (_short(got), needle))
+    return r
+
+
+def _short(v):
+    if isinstance(v, (bytes, bytearray)) and len(v) > 600:
+        return bytes(v[:600]) + b"...(%d bytes)" % len(v)
+    if isinstance(v, str) and len(v) > 600:
+        return v[:600] + "...(%d chars)" % len(v)
+    return v
+
+
+def case(fn):
+    """Run one scenario; an exception is a failing test, never a crash
+    of the whole script (the remaining scenarios still run)."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - any failure must be reported
+        ok(False, "%s: raised %s" % (fn.__name__, type(e).__name__))
+        diag(str(e)[:2000])
+        diag(traceback.format_exc()[-1500:])
+
+
+def done():
+    print("1..%d" % _n)
+    sys.stdout.flush()
+    sys.exit(1 if _failed else 0)
+
+
+# -- policies ----------------------------------------------------------------
+
+def _ro_paths():
+    ps = [p for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc")
+          if os.path.exists(p)]
+    return ps + [PLUGINS]
+
+
+BASE_POLICY = {
+    "plugin-runner": 1,
+    "manifest": {
+        "rpcmethods": ["hello", "callrpc", "callseq"],
+        "hooks": [],
+        "subscriptions": ["connect", "disconnect", "shutdown"],
+        "notifications": ["good_event", "hostile_event"],
+        "options": ["good-*", "hello-*"],
+        "featurebits": False,
+        "custommessages": [],
+        "on_violation": "strip",
+    },
+    "rpc": {"allow": ["getinfo"]},
+    "sandbox": {
+        "network": "none",
+        "filesystem": {"read_only": _ro_paths(), "read_write": [], "lightning_dir": []},
+    },
+    "env": {"keep": ["PATH", "LANG"]},
+}
+
+
+def policy(**over):
+    """BASE_POLICY with sections replaced/merged: policy(manifest={...},
+    rpc={...}); a dict value is merged one level deep into the section."""
+    p = copy.deepcopy(BASE_POLICY)
+    for k, v in over.items():
+        k = k.replace("_", "-") if k == "plugin_runner" else k
+        if isinstance(v, dict) and isinstance(p.get(k), dict):
+            p[k].update(v)
+        elif v is None:
+            p.pop(k, None)
+        else:
+            p[k] = v
+    return p
+
+
+def write_policy(obj):
+    d = tempfile.mkdtemp(prefix="prpol-")
+    return fakehost.write_policy(obj, d)
+
+
+def runner(plugin_argv, pol=None, opts=(), **kw):
+    """A Host running PR_BIN --policy <pol> [opts] plugin... (not started)."""
+    if isinstance(plugin_argv, str):
+        plugin_argv = [plugin_argv]
+    if pol is None:
+        pol = policy()
+    path = pol if isinstance(pol, str) else write_policy(pol)
+    cmd = [PR_BIN, "--policy", path] + list(opts) + list(plugin_argv)
+    return Host(cmd, **kw)
+
+
+def direct(plugin_argv, **kw):
+    if isinstance(plugin_argv, str):
+        plugin_argv = [plugin_argv]
+    return Host(list(plugin_argv), **kw)
+
+
+def canonical(obj):
+    """What the runner must forward for an object it did not rewrite: the
+    compact re-serialisation (no spaces, UTF-8 kept)."""
+    return compact(obj)
+
+
+def runner_denials(h):
+    return [m for m in h.notifications("log")
+            if m.json.get("params", {}).get("level") == "warn"
+            and "plugin-runner" in str(m.json.get("params", {}).get("message", ""))]
+
+
+def non_log_bytes(h):
+    """Everything the host received except `log` notifications (where the
+    runner's own denial lines legitimately name what it denied)."""
+    return b"".join(m.raw for m in h.messages_from_plugin
+                    if not (m.kind == "msg" and m.method == "log"))

@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+# 13-plugin-to-host.t - plugin -> host direction (SPEC 5, 8): responses only
+# for ids the host asked and has not had answered; notifications only log /
+# message / progress with valid params and the allowed custom topics; every
+# drop logged on stderr and as a `log` warn notification to the host.
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
+from prtest import *  # noqa: E402,F401,F403
+
+
+def start():
+    h = runner(HOSTILE)
+    h.start()
+    h.handshake()
+    return h
+
+
+def ids_seen(h):
+    return [m.id for m in h.messages_from_plugin if m.kind == "msg" and "id" in m.json]
+
+
+def forged_and_unasked():
+    with start() as h:
+        r = h.request("hello", ["forged-id"])
+        is_(r.json["result"], {"hello": "forged-id"}, "the real answer passes")
+        r2 = h.request("hello", ["unasked"])
+        is_(r2.json["result"], {"hello": "unasked"}, "the real answer passes (2)")
+        h.settle(0.5)
+        bad = [i for i in ids_seen(h) if i in ("cln:forged#1", "cln:init#1", 5)]
+        is_(bad, [], "forged and never-asked ids never reach the host")
+        like(bytes(h.stderr), b"cln:forged#1", "the forged id is logged on stderr")
+        ok(any(b"cln:forged#1" in m.raw for m in runner_denials(h)),
+           "the drop is also sent to the host as a log notification at level warn")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def duplicate_answer():
+    with start() as h:
+        r = h.request("hello", ["twice"])
+        is_(r.json["result"], {"n": 1}, "first answer passes")
+        h.settle(0.7)
+        n = [m for m in h.messages_from_plugin if m.id == r.id]
+        is_(len(n), 1, "a second answer to an answered id is dropped")
+        # the init id, answered long ago, replayed by the plugin
+        r = h.request("hello", ["unasked"])
+        h.settle(0.3)
+        inits = [m for m in h.messages_from_plugin if str(m.id).startswith("cln:init#")]
+        is_(len(inits), 1, "a replayed answer to init is dropped")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def undeclared_notifications():
+    with start() as h:
+        r = h.request("hello", ["undeclared"])
+        is_(r.json["result"], {"hello": "undeclared"}, "answer passes")
+        h.settle(0.5)
+        methods = [m.method for m in h.messages_from_plugin
+                   if m.kind == "msg" and "id" not in m.json and m.method != "log"]
+        is_(methods, ["hostile_event"],
+            "undeclared topic and native topic dropped; the declared custom topic passes")
+        ev = h.notifications("hostile_event")
+        is_(ev[0].raw if ev else None, b'{"jsonrpc":"2.0","method":"hostile_event","params":{"x":2}}',
+            "custom notification forwarded byte-exact (compact)")
+        like(bytes(h.stderr), b"secret_topic", "undeclared topic logged on stderr")
+        ok(any(b"secret_topic" in m.raw for m in runner_denials(h)),
+           "undeclared topic reported to the host as log/warn")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def log_message_progress():
+    with start() as h:
+        r = h.request("hello", ["badnotif"])
+        is_(r.json["result"], {"hello": "badnotif"}, "answer passes")
+        h.settle(0.5)
+        plugin_logs = [m.json.get("params") for m in h.notifications("log")
+                       if not str((m.json.get("params") or {}).get("message", ""))
+                       .startswith("plugin-runner")]
+        is_(plugin_logs, [{"level": "warn", "message": "valid-log"}],
+            "only the valid log notification passes (level io, no message, "
+            "non-string message, no params: dropped)")
+        msgs = [m.json.get("params") for m in h.notifications("message")]
+        is_(msgs, [{"id": r.id, "level": "info", "message": "valid-message"}],
+            "message with the id of a pending request passes; without id dropped")
+        prog = [m.json.get("params") for m in h.notifications("progress")]
+        is_(prog, [{"id": r.id, "num": 1, "total": 2}], "valid progress passes; without id dropped")
+        ok(h.alive(), "the plugin keeps running after dropped notifications")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def numbers_byte_exact():
+    with start() as h:
+        r = h.request("hello", ["numbers"])
+        is_(r.raw, b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"big":18446744073709551615,'
+            b'"neg":-0,"exp":1E400,"frac":0.10000000000000000001,"s":"\xc3\xa9/"}}',
+            "number lexemes byte-exact, strings minimally escaped, compact")
+        ok(h.stdout_raw.endswith(r.raw + b"\n\n"), "followed by \\n\\n")
+        r = h.request("hello", ["pretty"])
+        is_(r.raw, b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"pretty":[1,2]}}',
+            "pretty-printed, undelimited answer re-serialised compactly")
+        r = h.request("hello", ["split"])
+        is_(r.json["result"], {"split": True}, "answer written one byte at a time is relayed")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def big_allowed():
+    # 50 MB answer under the default 64 MiB cap passes intact.
+    n = 50 * 1024 * 1024
+    with start() as h:
+        r = h.request("hello", ["bigresult", str(n)], timeout=60)
+        is_(len(r.raw), len(b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"s":""}}') + n,
+            "a 50 MB answer under the cap arrives whole")
+        ok(r.json["result"]["s"] == "A" * n, "content intact")
+        h.close_stdin()
+        h.wait_exit()
+
+
+for c in (forged_and_unasked, duplicate_answer, undeclared_notifications,
+          log_message_progress, numbers_byte_exact, big_allowed):
+    case(c)
+done()

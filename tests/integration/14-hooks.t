@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+# 14-hooks.t - hook replies validated against the hook's reply shape
+# before they reach the host (SPEC 5; PROTOCOL 5.3): invalid ->
+# {"result":"continue"} and logged; db_write: only continue passes,
+# anything else ends the plugin.
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
+from prtest import *  # noqa: E402,F401,F403
+
+KEY = "9eef04be9399d4f295859d00303ab4e2374f72aa8e7834da442fa00d2df08f74"
+HTLC = {"onion": {"payload": "", "type": "tlv", "total_msat": 1000,
+                  "forward_msat": 1000, "outgoing_cltv_value": 200,
+                  "shared_secret": "00" * 32, "next_onion": "00" * 1366},
+        "htlc": {"short_channel_id": "103x1x0", "id": 0, "amount_msat": 1000,
+                 "cltv_expiry": 210, "cltv_expiry_relative": 10,
+                 "payment_hash": "00" * 32},
+        "forward_to": "1x2x3"}
+PEER = {"peer": {"id": "0230ca4d4a8c6383246fcc39567143aa05833943d979122111ee6c6baad402922b",
+                 "direction": "out", "addr": "127.0.0.1:19912", "features": "800898880a8a59a1"}}
+INVOICE = {"payment": {"label": "lbl", "preimage": KEY, "msat": 1000}}
+CONTINUE = {"result": "continue"}
+
+CASES = [
+    # hook, params, raw reply (result member), expected result at the host
+    ("htlc_accepted", HTLC, '{"result":"resolve","payment_key":"zz"}', CONTINUE),
+    ("htlc_accepted", HTLC, '{"result":"resolve"}', CONTINUE),
+    ("htlc_accepted", HTLC, '{"result":"bogus"}', CONTINUE),
+    ("htlc_accepted", HTLC, '{"foo":1}', CONTINUE),
+    ("htlc_accepted", HTLC, '"continue"', CONTINUE),
+    ("htlc_accepted", HTLC, '{"result":"fail","failure_message":"not-hex"}', CONTINUE),
+    ("htlc_accepted", HTLC, '{"result":"resolve","payment_key":"%s"}' % KEY,
+     {"result": "resolve", "payment_key": KEY}),
+    ("htlc_accepted", HTLC, '{"result":"fail","failure_message":"2002"}',
+     {"result": "fail", "failure_message": "2002"}),
+    ("htlc_accepted", HTLC, '{"result":"continue"}', CONTINUE),
+    ("peer_connected", PEER, '{"result":"disconnect","error_message":5}', CONTINUE),
+    ("peer_connected", PEER, '{"result":"disconnect","error_message":"bye"}',
+     {"result": "disconnect", "error_message": "bye"}),
+    ("invoice_payment", INVOICE, '{"result":"reject"}', {"result": "reject"}),
+    ("invoice_payment", INVOICE, '{"result":"maybe"}', CONTINUE),
+]
+
+
+def one(hook, params, reply, want):
+    pol = policy(manifest={"hooks": [hook]})
+    with runner([HOSTILE, "--hooks=" + hook, "--hook-reply=%s=%s" % (hook, reply)], pol) as h:
+        h.start()
+        h.handshake()
+        r = h.hook(hook, params)
+        is_(r.json.get("result"), want, "%s reply %s -> %s" % (hook, reply, compact(want).decode()))
+        if want == CONTINUE and reply != '{"result":"continue"}':
+            ok(b"error" not in r.raw, "no error object is ever sent to a hook")
+            like(bytes(h.stderr), hook.encode(), "the rewrite is logged on stderr")
+        ok(h.alive(), "plugin keeps running")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def db_write_bad(reply, name):
+    pol = policy(manifest={"hooks": ["db_write"]})
+    with runner([HOSTILE, "--hooks=db_write", "--hook-reply=db_write=%s" % reply], pol) as h:
+        h.start()
+        h.getmanifest()
+        rid = h.next_id("db_write")
+        h.send({"jsonrpc": "2.0", "id": rid, "method": "db_write",
+                "params": {"data_version": 1, "writes": ["PRAGMA foreign_keys = OFF;"]}})
+        try:
+            h.wait_stdout_eof(10)
+            eof = True
+        except HostTimeout:
+            eof = False
+        ok(eof, "db_write %s: the runner ends (stdout EOF)" % name)
+        got = [m for m in h.messages_from_plugin if m.id == rid]
+        is_(got, [], "db_write %s: the reply never reaches the host" % name)
+        st = h.wait_exit()
+        ok(st != 0, "db_write %s: non-zero exit (got %d)" % (name, st))
+        like(bytes(h.stderr), b"db_write", "db_write %s: stderr names db_write" % name)
+
+
+def db_write_ok():
+    pol = policy(manifest={"hooks": ["db_write"]})
+    with runner([HOSTILE, "--hooks=db_write"], pol) as h:
+        h.start()
+        h.getmanifest()
+        for n in range(3):
+            r = h.hook("db_write", {"data_version": n, "writes": ["UPDATE vars SET intval=%d" % n]})
+            is_(r.raw, b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"result":"continue"}}',
+                "db_write #%d before init: continue passes" % n)
+        h.init()
+        r = h.hook("db_write", {"data_version": 9, "writes": []})
+        is_(r.json.get("result"), CONTINUE, "db_write after init passes")
+        h.close_stdin()
+        is_(h.wait_exit(), 0, "exit 0")
+
+
+for c in CASES:
+    case(lambda c=c: one(*c))
+case(lambda: db_write_bad('{"result":"fail"}', "fail"))
+case(lambda: db_write_bad('{"result":"abort"}', "abort"))
+case(lambda: db_write_bad('"continue"', "bare string"))
+case(db_write_ok)
+done()

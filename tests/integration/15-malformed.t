@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+# 15-malformed.t - plugin -> host: malformed JSON ends the plugin, with a
+# log line naming the offence, and the host never sees it (SPEC 5): non-JSON
+# output, duplicate keys, escaped keys, NUL, raw control characters,
+# depth > 64, trailing garbage, no "jsonrpc", size over the policy cap.
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
+from prtest import *  # noqa: E402,F401,F403
+
+# action, arg, words of which one must appear (case-insensitive) on stderr
+CASES = [
+    ("nonjson", None, ["json", "parse", "invalid", "malformed"]),
+    ("dupkeys", None, ["duplicate"]),
+    ("dupkeys-inner", None, ["duplicate"]),
+    ("escaped-result", None, ["escape"]),
+    ("escaped-method", None, ["escape"]),
+    ("nul", None, ["nul", "control", "\\u0000", "\\0"]),
+    ("ctrl", None, ["control"]),
+    ("deep", "100000", ["depth", "deep", "nest"]),
+    ("depth", "65", ["depth", "deep", "nest"]),
+    ("garbage-after", None, ["json", "parse", "invalid", "malformed", "garbage"]),
+    ("nojsonrpc", None, ["jsonrpc"]),
+]
+
+
+def only_runner_logs(msgs):
+    bad = [m for m in msgs
+           if not (m.kind == "msg" and m.method == "log"
+                   and str(m.json.get("params", {}).get("message", "")).startswith("plugin-runner"))]
+    return bad
+
+
+def one(action, arg, words, pol=None, opts=()):
+    with runner(HOSTILE, pol, opts) as h:
+        h.start()
+        h.handshake()
+        k = len(h.messages_from_plugin)
+        rid = h.next_id("hello")
+        h.send({"jsonrpc": "2.0", "id": rid, "method": "hello",
+                "params": [action] + ([arg] if arg else [])})
+        try:
+            h.wait_stdout_eof(20)
+            eof = True
+        except HostTimeout:
+            eof = False
+        ok(eof, "%s: the runner ends the plugin and closes stdout" % action)
+        is_(only_runner_logs(h.messages_from_plugin[k:]), [],
+            "%s: the host sees nothing of the malformed output (only runner log lines)" % action)
+        try:
+            st = h.wait_exit(10)
+        except HostTimeout:
+            st = None
+        ok(st is not None, "%s: the runner exits (status %r)" % (action, st))
+        err = bytes(h.stderr).decode("utf-8", "replace").lower()
+        ok(any(w.lower() in err for w in words),
+           "%s: stderr names the offence (one of %r)" % (action, words))
+        if not any(w.lower() in err for w in words):
+            diag("stderr: %r" % err[-800:])
+
+
+def depth_64_passes():
+    with runner(HOSTILE) as h:
+        h.start()
+        h.handshake()
+        r = h.request("hello", ["depth", "64"])
+        ok("result" in r.json, "depth 64 (envelope counted) is accepted")
+        ok(h.alive(), "plugin still running")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def early_garbage():
+    with runner([HOSTILE, "--early=hello\n"]) as h:
+        h.start()
+        rid = h.next_id("getmanifest")
+        h.send({"jsonrpc": "2.0", "id": rid, "method": "getmanifest",
+                "params": {"allow-deprecated-apis": False}})
+        try:
+            h.wait_stdout_eof(15)
+            eof = True
+        except HostTimeout:
+            eof = False
+        ok(eof, "print() before the manifest: plugin ended")
+        is_(only_runner_logs(h.messages_from_plugin), [], "host never sees 'hello'")
+        is_(h.garbage(), [], "no non-JSON bytes on the host's stdin")
+
+
+CAP = policy(sandbox={"limits": {"message": "1M"}})
+for c in CASES:
+    case(lambda c=c: one(*c))
+case(depth_64_passes)
+case(early_garbage)
+case(lambda: one("bigresult", str(50 * 1024 * 1024), ["size", "large", "cap", "limit", "long"], CAP))
+case(lambda: one("biglog", str(50 * 1024 * 1024), ["size", "large", "cap", "limit", "long"], CAP))
+case(lambda: one("bigresult", str(2 * 1024 * 1024), ["size", "large", "cap", "limit", "long"], CAP))
+done()

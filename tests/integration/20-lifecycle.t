@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+# 20-lifecycle.t - exit statuses and shutdown (SPEC 2, 3, 5): the plugin's
+# own status, 128+N for signal N, 125/126/127 with one stderr line; host
+# closes stdin -> plugin gets EOF, one that ignores it is killed after
+# --grace, stdout stays open until the plugin is gone; the plugin never
+# outlives a SIGKILLed runner; policy lookup by name and default.json.
+import hashlib
+import os
+import re
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+import uuid
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
+from prtest import *  # noqa: E402,F401,F403
+
+
+def eof_exit_0():
+    with runner(GOOD) as h:
+        h.start()
+        h.handshake()
+        h.close_stdin()
+        is_(h.wait_exit(10), 0, "stdin EOF: plugin exits 0, runner exits 0")
+        ok(h.stdout_eof, "stdout closed after exit")
+
+
+def shutdown_notification():
+    with runner(GOOD) as h:
+        h.start()
+        h.handshake()
+        h.notify("shutdown", {})
+        is_(h.wait_exit(10), 0, "shutdown notification: plugin exits 0, runner exits 0")
+
+
+def plugin_status(action, arg, want, name):
+    with runner(HOSTILE) as h:
+        h.start()
+        h.handshake()
+        h.send({"jsonrpc": "2.0", "id": h.next_id("hello"), "method": "hello",
+                "params": [action, arg]})
+        is_(h.wait_exit(10), want, name)
+
+
+def grace_kill(grace, opts):
+    marker = "--marker=%s" % uuid.uuid4()
+    with runner([HOSTILE, "--ignore-eof", marker], opts=opts) as h:
+        h.start()
+        h.handshake()
+        t0 = time.monotonic()
+        h.close_stdin()
+        h.wait_for(lambda m: m.method == "log" and
+                   m.json["params"].get("message") == "ignoring EOF", 5,
+                   "plugin's 'ignoring EOF' log (it got EOF)")
+        ok(True, "grace %s: the plugin got stdin EOF" % grace)
+        st = h.wait_exit(grace + 10)
+        dt = time.monotonic() - t0
+        is_(st, 128 + signal.SIGKILL, "grace %s: killed plugin -> runner exits 137" % grace)
+        ok(grace - 0.3 <= dt <= grace + 4, "grace %s: exit after %.2fs" % (grace, dt))
+        ok(h.stdout_eof_time is not None and h.stdout_eof_time - t0 >= grace - 0.3,
+           "grace %s: stdout kept open until the plugin is gone (%.2fs)"
+           % (grace, (h.stdout_eof_time or t0) - t0))
+        time.sleep(0.5)
+        is_(procs_with(marker), [], "grace %s: no process of the plugin left" % grace)
+
+
+def procs_with(marker):
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def runner_sigkilled():
+    # ld SIGKILLs the runner (stdout EOF, plugin stop): the plugin must go too.
+    marker = "--marker=%s" % uuid.uuid4()
+    with runner([HOSTILE, "--ignore-eof", marker]) as h:
+        h.start()
+        h.handshake()
+        ok(len(procs_with(marker)) >= 1, "plugin process visible (marker)")
+        h.proc.kill()
+        h.proc.wait(5)
+        end = time.monotonic() + 5
+        while procs_with(marker) and time.monotonic() < end:
+            time.sleep(0.1)
+        is_(procs_with(marker), [], "SIGKILL of the runner takes the plugin with it")
+
+
+def one_line(err):
+    lines = [l for l in err.decode("utf-8", "replace").split("\n") if l]
+    return lines
+
+
+def runner_error(argv, pol, want, name, plugin_name=None):
+    cmd = [PR_BIN] + (["--policy", pol] if pol else []) + argv
+    with Host(cmd) as h:
+        h.start()
+        st = h.wait_exit(10)
+        is_(st, want, "%s: exit %d" % (name, want))
+        lines = one_line(bytes(h.stderr))
+        is_(len(lines), 1, "%s: exactly one stderr line" % name)
+        if lines:
+            ok(re.match(r"^plugin-runner: .+: .+\(.+\)$", lines[0]) is not None,
+               "%s: line is 'plugin-runner: <plugin>: <what> (<fix>)': %r" % (name, lines[0]))
+            if plugin_name:
+                like(lines[0], plugin_name, "%s: line names the plugin" % name)
+        is_(bytes(h.stdout_raw), b"", "%s: nothing on stdout" % name)
+
+
+def status_125_126_127():
+    tmp = tempfile.mkdtemp(prefix="prlc-")
+    os.chmod(tmp, 0o755)
+    try:
+        good = write_policy(policy())
+        # 127: not found
+        runner_error([os.path.join(tmp, "nope.py")], good, 127, "missing plugin", "nope")
+        # 126: not executable
+        ne = os.path.join(tmp, "noexec.py")
+        shutil.copy(GOOD, ne)
+        os.chmod(ne, 0o644)
+        runner_error([ne], good, 126, "non-executable plugin", "noexec")
+        # 126: sha256 pin mismatch, exec.path mismatch
+        runner_error([GOOD], write_policy(policy(exec={"sha256": "00" * 32})), 126,
+                     "sha256 mismatch", "goodplugin")
+        runner_error([GOOD], write_policy(policy(exec={"path": HOSTILE})), 126,
+                     "exec.path mismatch", "goodplugin")
+        # 125: bad policy (unknown key), world-writable policy, no policy at all
+        runner_error([GOOD], write_policy(policy(bogus_key=1)), 125, "unknown policy key",
+                     "goodplugin")
+        ww = write_policy(policy())
+        os.chmod(ww, 0o666)
+        runner_error([GOOD], ww, 125, "world-writable policy file", "goodplugin")
+        wd = write_policy(policy())
+        os.chmod(os.path.dirname(wd), 0o777)
+        runner_error([GOOD], wd, 125, "world-writable policy dir", "goodplugin")
+        empty = tempfile.mkdtemp(prefix="prempty-")
+        os.chmod(empty, 0o755)
+        runner_error(["--policy-dir", empty, GOOD], None, 125, "no policy found", "goodplugin")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sha_pin_ok():
+    with open(GOOD, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    pol = policy(exec={"path": os.path.realpath(GOOD), "sha256": digest})
+    with runner(GOOD, pol) as h:
+        h.start()
+        m = h.getmanifest()
+        ok("result" in m.json, "matching exec.path + sha256: plugin starts (#! script)")
+        h.close_stdin()
+        is_(h.wait_exit(10), 0, "exit 0")
+
+
+def policy_dir_lookup():
+    d = tempfile.mkdtemp(prefix="prdir-")
+    os.chmod(d, 0o755)
+    with open(os.path.join(d, "goodplugin.json"), "w") as f:
+        f.write(compact(policy(manifest={"rpcmethods": ["hello"]})).decode())
+    os.chmod(os.path.join(d, "goodplugin.json"), 0o644)
+    with Host([PR_BIN, "--policy-dir", d, GOOD]) as h:
+        h.start()
+        m = h.getmanifest()
+        is_([x["name"] for x in m.json["result"]["rpcmethods"]], ["hello"],
+            "POLICY_DIR/NAME.json used (NAME without .py)")
+        h.close_stdin()
+        h.wait_exit()
+    os.unlink(os.path.join(d, "goodplugin.json"))
+    with open(os.path.join(d, "default.json"), "w") as f:
+        f.write(compact(policy(manifest={"rpcmethods": ["callrpc"]})).decode())
+    os.chmod(os.path.join(d, "default.json"), 0o644)
+    with Host([PR_BIN, GOOD], env={"PLUGIN_RUNNER_POLICY_DIR": d}) as h:
+        h.start()
+        m = h.getmanifest()
+        is_([x["name"] for x in m.json["result"]["rpcmethods"]], ["callrpc"],
+            "default.json from $PLUGIN_RUNNER_POLICY_DIR used")
+        h.close_stdin()
+        h.wait_exit()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+case(eof_exit_0)
+case(shutdown_notification)
+case(lambda: plugin_status("exit", "3", 3, "plugin exit 3 -> runner exit 3"))
+case(lambda: plugin_status("exit", "0", 0, "plugin exit 0 mid-session -> runner exit 0"))
+case(lambda: plugin_status("signal", "11", 139, "plugin SIGSEGV -> runner exit 139"))
+case(lambda: plugin_status("signal", "15", 143, "plugin SIGTERM -> runner exit 143"))
+case(lambda: grace_kill(1, ["--grace", "1"]))
+case(lambda: grace_kill(5, []))
+case(runner_sigkilled)
+case(status_125_126_127)
+case(sha_pin_ok)
+case(policy_dir_lookup)
+done()

@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+# 22-replay.t - replay /work/shared/transcripts/hello.jsonl: the recorded
+# host->plugin chunks (re-chunked exactly as recorded) go through the
+# runner to helloplugin.py, which reproduces the recorded plugin; the
+# host-visible answers must equal the recorded plugin->host messages,
+# modulo pid and the plugin's path (and compact re-serialisation).
+# The same replay run directly checks the emulator and plugin themselves.
+import json
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
+from prtest import *  # noqa: E402,F401,F403
+
+TRANSCRIPT = os.environ.get("PR_TRANSCRIPTS", "/work/shared/transcripts")
+TRANSCRIPT = os.path.join(TRANSCRIPT, "hello.jsonl")
+if not os.path.exists(TRANSCRIPT):
+    TRANSCRIPT = os.path.join(ROOT, "tests", "transcripts", "hello.jsonl")
+
+HELLO_POLICY = policy(manifest={"rpcmethods": ["hello"], "hooks": [],
+                                "subscriptions": ["connect", "disconnect", "shutdown"],
+                                "notifications": [], "options": ["hello-*"]},
+                      rpc={"allow": ["getinfo"]})
+
+
+def sessions():
+    """Split the transcript into sessions (one per plugin process): lists
+    of ("host", bytes) / ("plugin", bytes) chunks ending at plugin-eof."""
+    out, cur = [], []
+    with open(TRANSCRIPT) as f:
+        for line in f:
+            e = json.loads(line)
+            if e["dir"] == "host->plugin":
+                cur.append(("host", e["data"].encode()))
+            elif e["dir"] == "plugin->host":
+                cur.append(("plugin", e["data"].encode()))
+            elif e["dir"] == "plugin-eof":
+                out.append(cur)
+                cur = []
+    return out
+
+
+def normalise(obj):
+    """Drop what legitimately differs: pid, the plugin's path in argv[0]."""
+    if isinstance(obj, dict):
+        r = {}
+        for k, v in obj.items():
+            if k == "pid":
+                v = "<pid>"
+            elif k == "argv" and isinstance(v, list) and v:
+                v = [os.path.basename(v[0])] + v[1:]
+            r[k] = normalise(v)
+        return r
+    if isinstance(obj, list):
+        return [normalise(x) for x in obj]
+    return obj
+
+
+def replay(h, sess, label, through_runner):
+    real_dir = b"/home/ln/.lightning/regtest"
+    expected = []
+    sp = fakehost.Splitter()
+    got_from = 0
+    for kind, data in sess:
+        if kind == "host":
+            h.send_raw(data.replace(real_dir, h.lightning_dir.encode()))
+            continue
+        for k, raw in sp.feed(data):
+            expected.append(raw)
+        # wait for as many plugin messages as recorded so far
+        end = len(expected)
+        while True:
+            msgs = [m for m in h.messages_from_plugin
+                    if not (m.method == "log" and through_runner)]
+            if len(msgs) >= end:
+                break
+            h.wait_for(lambda m, n=len(h.messages_from_plugin): True,
+                       start=len(h.messages_from_plugin), what="recorded answer #%d" % end)
+    h.settle(0.3)
+    msgs = [m for m in h.messages_from_plugin if not (m.method == "log" and through_runner)]
+    is_(len(msgs), len(expected), "%s: as many plugin->host messages as recorded" % label)
+    for i, (m, e) in enumerate(zip(msgs, expected)):
+        ej = json.loads(e)
+        is_(normalise(m.json), normalise(ej), "%s: message %d matches the transcript" % (label, i))
+        if through_runner:
+            is_(m.raw, compact(m.json), "%s: message %d is compact" % (label, i))
+        elif b'"pid"' not in e and b'"argv"' not in e:
+            is_(m.raw, e, "%s: message %d byte-exact (direct run)" % (label, i))
+    return msgs
+
+
+def run(through_runner):
+    tag = "runner" if through_runner else "direct"
+    for n, sess in enumerate(sessions()):
+        label = "%s session %d" % (tag, n + 1)
+        if through_runner:
+            h = runner(HELLO, HELLO_POLICY, developer=True)
+        else:
+            h = direct(HELLO, developer=True)
+        with h:
+            h.start()
+            replay(h, sess, label, through_runner)
+            is_(h.wait_exit(10), 0, "%s: plugin exits 0 after shutdown" % label)
+            ok(h.stdout_eof, "%s: plugin-eof as recorded" % label)
+            gi = [r for r in h.rpc.requests if r.method == "getinfo"]
+            is_(len(gi), 1, "%s: the plugin called getinfo once during init" % label)
+
+
+case(lambda: run(False))
+case(lambda: run(True))
+done()

@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""hostile.py - one configurable misbehaving plugin for the protocol tests.
+
+What it does: a pyln-style plugin (rpcmethod `hello`, declared notification
+`hostile_event`) whose misbehaviour is chosen by the test:
+  * at start, by argv:
+      --manifest-add=JSON   merge JSON into the manifest (lists are extended)
+      --hooks=a,b           register these hooks
+      --hook-reply=NAME=RAW answer hook NAME with RAW (bytes of `result`)
+      --noread              after init, never read stdin again (log every 0.1 s)
+      --ignore-eof          on stdin EOF ignore SIGTERM/SIGINT/SIGHUP and sleep
+      --early=RAW           write RAW to stdout before reading anything
+  * at run time, by the first param of `hello` (the action) and the second
+    (an argument, e.g. a size or count); see ACTIONS below.
+Every write is raw bytes on fd 1 so the test controls them exactly.
+What it must not do: depend on anything outside the standard library.
+Who uses it: tests/integration/1*.t, 2*.t.
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+out = 1
+RECV = bytearray()
+RECV_MARK = [0]
+argv = sys.argv[1:]
+opt = {"hooks": [], "hook_reply": {}, "noread": False, "ignore_eof": False,
+       "add": {}, "early": None}
+for a in argv:
+    if a.startswith("--manifest-add="):
+        opt["add"] = json.loads(a.split("=", 1)[1])
+    elif a.startswith("--hooks="):
+        opt["hooks"] = [h for h in a.split("=", 1)[1].split(",") if h]
+    elif a.startswith("--hook-reply="):
+        k, v = a.split("=", 1)[1].split("=", 1)
+        opt["hook_reply"][k] = v.encode()
+    elif a == "--noread":
+        opt["noread"] = True
+    elif a == "--ignore-eof":
+        opt["ignore_eof"] = True
+    elif a.startswith("--early="):
+        opt["early"] = a.split("=", 1)[1].encode()
+
+
+def w(b):
+    while b:
+        n = os.write(out, b)
+        b = b[n:]
+
+
+def emit(obj):
+    w(json.dumps(obj).encode() + b"\n\n")
+
+
+def manifest():
+    m = {"options": [], "rpcmethods": [{"name": "hello", "usage": "[action] [arg]"}],
+         "subscriptions": ["connect"], "hooks": [{"name": h} for h in opt["hooks"]],
+         "notifications": [{"method": "hostile_event"}], "dynamic": True,
+         "nonnumericids": True}
+    for k, v in opt["add"].items():
+        if isinstance(v, list) and isinstance(m.get(k), list):
+            m[k] = m[k] + v
+        else:
+            m[k] = v
+    return m
+
+
+def q(s):
+    return json.dumps(s).encode()
+
+
+def act(rid, action, arg):
+    """Misbehave; return True if the normal reply should still follow."""
+    R = q(rid)
+    if action == "forged-id":
+        w(b'{"jsonrpc":"2.0","id":"cln:forged#1","result":{"forged":true}}\n\n')
+    elif action == "twice":
+        emit({"jsonrpc": "2.0", "id": rid, "result": {"n": 1}})
+        emit({"jsonrpc": "2.0", "id": rid, "result": {"n": 2}})
+        return False
+    elif action == "unasked":
+        w(b'{"jsonrpc":"2.0","id":"cln:init#1","result":{"unasked":true}}\n\n')
+        w(b'{"jsonrpc":"2.0","id":5,"result":{"unasked":true}}\n\n')
+    elif action == "undeclared":
+        w(b'{"jsonrpc":"2.0","method":"secret_topic","params":{"x":1}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"connect","params":{"connect":{}}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"hostile_event","params":{"x":2}}\n\n')
+    elif action == "badnotif":
+        # params shapes that log/message/progress must not accept
+        w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"io","message":"m"}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"info"}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"info","message":7}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"message","params":{"level":"info","message":"no id"}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"progress","params":{"num":1}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"log"}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"warn","message":"valid-log"}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"message","params":{"id":' + R
+          + b',"level":"info","message":"valid-message"}}\n\n')
+        w(b'{"jsonrpc":"2.0","method":"progress","params":{"id":' + R
+          + b',"num":1,"total":2}}\n\n')
+    elif action == "dupkeys":
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"a":1},"result":{"b":2}}\n\n')
+        return False
+    elif action == "dupkeys-inner":
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"a":1,"a":2}}\n\n')
+        return False
+    elif action == "escaped-result":
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"r\\u0065sult":{"x":1}}\n\n')
+        return False
+    elif action == "escaped-method":
+        w(b'{"jsonrpc":"2.0","m\\u0065thod":"log","params":{"level":"info","message":"esc"}}\n\n')
+    elif action == "nul":
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"a":"x\x00y"}}\n\n')
+        return False
+    elif action == "ctrl":
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"a":"x\ny"}}\n\n')
+        return False
+    elif action == "deep":
+        n = int(arg or 100000)
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":' + b"[" * n + b"]" * n + b"}\n\n")
+        return False
+    elif action == "depth":
+        # a nesting of exactly `arg` levels counting the envelope
+        n = int(arg) - 2
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"d":' + b"[" * n + b"]" * n
+          + b"}}\n\n")
+        return False
+    elif action == "nonjson":
+        sys.stdout.write("hello\n")
+        sys.stdout.flush()
+        return False
+    elif action == "garbage-after":
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"ok":1}} garbage\n\n')
+        return False
+    elif action == "nojsonrpc":
+        w(b'{"id":' + R + b',"result":{}}\n\n')
+        return False
+    elif action == "bigresult":
+        n = int(arg)
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"s":"' + b"A" * n + b'"}}\n\n')
+        return False
+    elif action == "biglog":
+        n = int(arg)
+        w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"info","message":"'
+          + b"B" * n + b'"}}\n\n')
+    elif action == "flood":
+        n = int(arg or 10000)
+        one = b'{"jsonrpc":"2.0","method":"log","params":{"level":"debug","message":"flood"}}\n\n'
+        w(one * n)
+    elif action == "floodbad":
+        n = int(arg or 10000)
+        w(b'{"jsonrpc":"2.0","method":"secret_topic","params":{}}\n\n' * n)
+    elif action == "exit":
+        sys.exit(int(arg))
+    elif action == "signal":
+        signal.signal(int(arg), signal.SIG_DFL)
+        os.kill(os.getpid(), int(arg))
+        time.sleep(5)
+    elif action == "numbers":
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"big":18446744073709551615,'
+          b'"neg":-0,"exp":1E400,"frac":0.10000000000000000001,"s":"\\u00e9\\/"}}\n\n')
+        return False
+    elif action == "pretty":
+        w(b'{\n  "jsonrpc" : "2.0",\n  "id" : ' + R + b',\n  "result" : { "pretty" : [ 1 , 2 ] }\n}')
+        return False
+    elif action == "split":
+        msg = b'{"jsonrpc":"2.0","id":' + R + b',"result":{"split":true}}'
+        for i in range(len(msg)):
+            w(msg[i:i + 1])
+            time.sleep(0.002)
+        return False
+    return True
+
+
+def handle(r):
+    m, p, rid = r.get("method"), r.get("params"), r.get("id")
+    if rid is None:
+        if m == "shutdown":
+            sys.exit(0)
+        return
+    if m == "getmanifest":
+        res = manifest()
+    elif m == "init":
+        res = {}
+    elif m == "hello":
+        action = p[0] if isinstance(p, list) and p else ""
+        arg = p[1] if isinstance(p, list) and len(p) > 1 else None
+        if not act(rid, action, arg):
+            return
+        res = {"hello": action}
+    elif m in opt["hook_reply"]:
+        w(b'{"jsonrpc":"2.0","id":' + q(rid) + b',"result":' + opt["hook_reply"][m] + b"}\n\n")
+        return
+    elif m in opt["hooks"]:
+        res = {"result": "continue"}
+    else:
+        emit({"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "no " + m}})
+        return
+    emit({"jsonrpc": "2.0", "id": rid, "result": res})
+    if m == "init" and opt["noread"]:
+        i = 0
+        while True:
+            i += 1
+            emit({"jsonrpc": "2.0", "method": "log",
+                  "params": {"level": "info", "message": "still alive %d" % i}})
+            time.sleep(0.1)
+
+
+def on_eof():
+    if not opt["ignore_eof"]:
+        sys.exit(0)
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(s, signal.SIG_IGN)
+    emit({"jsonrpc": "2.0", "method": "log",
+          "params": {"level": "info", "message": "ignoring EOF"}})
+    while True:
+        time.sleep(1)
+
+
+if os.environ.get("LIGHTNINGD_PLUGIN") != "1":
+    sys.exit(1)
+if opt["early"] is not None:
+    w(opt["early"])
+buf = b""
+while True:
+    d = os.read(0, 1 << 20)
+    if not d:
+        on_eof()
+    RECV += d
+    buf += d
+    while b"\n\n" in buf:
+        part, buf = buf.split(b"\n\n", 1)
+        if part.strip():
+            handle(json.loads(part))

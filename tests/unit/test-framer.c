@@ -1,0 +1,321 @@
+/* test-framer.c - framer.c: boundaries, chunking, caps, lenient resync, and
+ * proof (by the examined-bytes counter, not by timing) that it never
+ * rescans. */
+#include <string.h>
+#include "framer.h"
+#include "tap.h"
+#include "util.h"
+
+#define BIG ((size_t)64 << 20)
+
+/* Collected frames, joined by '|' (frames here contain no '|'). */
+struct got {
+	char s[8192];
+	size_t n;
+	int frames;
+	enum frame_rc last;
+};
+
+static void drain(struct framer *f, struct got *g)
+{
+	const char *m;
+	size_t len;
+
+	for (;;) {
+		g->last = framer_next(f, &m, &len);
+		if (g->last != FRAME_READY)
+			return;
+		if (g->n + len + 2 < sizeof(g->s)) {
+			memcpy(g->s + g->n, m, len);
+			g->n += len;
+			g->s[g->n++] = '|';
+			g->s[g->n] = 0;
+		}
+		g->frames++;
+		framer_consume(f);
+	}
+}
+
+static struct got feed(const char *in, size_t n, size_t chunk, enum framer_mode mode)
+{
+	struct framer f;
+	struct got g = { .s = "" };
+
+	framer_init(&f, mode, BIG, 64);
+	for (size_t i = 0; i < n; i += chunk) {
+		framer_push(&f, in + i, n - i < chunk ? n - i : chunk);
+		drain(&f, &g);
+	}
+	framer_free(&f);
+	return g;
+}
+
+static void test_basic(void)
+{
+	const char *in = "{\"a\":1}\n\n{\"b\":[2,{}]}\n\n{}\n\n";
+	struct got g = feed(in, strlen(in), strlen(in), FRAMER_STRICT);
+	is_int(g.frames, 3, "three frames in one chunk");
+	is_str(g.s, "{\"a\":1}|{\"b\":[2,{}]}|{}|", "frames are exact, whitespace dropped");
+	is_int(g.last, FRAME_NEED_MORE, "then NEED_MORE");
+
+	in = "{\"a\":1}{\"b\":2}";
+	g = feed(in, strlen(in), strlen(in), FRAMER_STRICT);
+	is_str(g.s, "{\"a\":1}|{\"b\":2}|", "concatenated objects, no delimiter");
+
+	in = " \t\r\n{\n  \"a\": [\n    1\n  ]\n}\n";
+	g = feed(in, strlen(in), strlen(in), FRAMER_STRICT);
+	is_str(g.s, "{\n  \"a\": [\n    1\n  ]\n}|", "pretty-printed frame kept whole");
+
+	in = "{\"a\":\"}{]\\\"}\",\"b\":\"\\\\\"}{\"c\":\"\\\\\\\"{\"}";
+	g = feed(in, strlen(in), strlen(in), FRAMER_STRICT);
+	is_int(g.frames, 2, "braces in strings and escaped quotes: two frames");
+	is_str(g.s, "{\"a\":\"}{]\\\"}\",\"b\":\"\\\\\"}|{\"c\":\"\\\\\\\"{\"}|",
+	       "string-aware boundaries");
+
+	in = "{\"a\":1";
+	g = feed(in, strlen(in), 1, FRAMER_STRICT);
+	is_int(g.frames, 0, "incomplete frame: nothing yet");
+	is_int(g.last, FRAME_NEED_MORE, "incomplete frame: NEED_MORE");
+}
+
+/* Every split point of a multi-frame stream yields the same frames. */
+static void test_every_split(void)
+{
+	const char *in = "\n{\"id\":1,\"s\":\"a}\\\"b\"}\n\n{\"x\":[{\"y\":\"]\"}]}{}";
+	const char *want = "{\"id\":1,\"s\":\"a}\\\"b\"}|{\"x\":[{\"y\":\"]\"}]}|{}|";
+	size_t n = strlen(in);
+	int bad = 0;
+
+	for (size_t k = 0; k <= n; k++) {
+		struct framer f;
+		struct got g = { .s = "" };
+		framer_init(&f, FRAMER_STRICT, BIG, 64);
+		framer_push(&f, in, k);
+		drain(&f, &g);
+		framer_push(&f, in + k, n - k);
+		drain(&f, &g);
+		if (strcmp(g.s, want) != 0 || framer_buffered(&f) != 0) {
+			bad++;
+			tap_diag("split at %zu: got %s", k, g.s);
+		}
+		framer_free(&f);
+	}
+	is_int(bad, 0, "all %zu split points give the same three frames", n + 1);
+	struct got g = feed(in, n, 1, FRAMER_STRICT);
+	is_str(g.s, want, "one byte at a time gives the same frames");
+	g = feed(in, n, 7, FRAMER_LENIENT);
+	is_str(g.s, want, "lenient mode, 7-byte chunks: same frames");
+}
+
+static void test_tail_commit_and_repeat(void)
+{
+	struct framer f;
+	const char *m, *m2;
+	size_t len, len2;
+
+	framer_init(&f, FRAMER_STRICT, BIG, 64);
+	char *t = framer_tail(&f, 16);
+	memcpy(t, "{\"a\":2}  {", 10);
+	framer_commit(&f, 10);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "tail/commit feeds the framer");
+	is_int(framer_next(&f, &m2, &len2), FRAME_READY, "next again before consume");
+	ok(m == m2 && len == len2 && len == 7, "returns the same frame again");
+	framer_consume(&f);
+	is_int(framer_next(&f, &m, &len), FRAME_NEED_MORE, "partial second frame");
+	is_int(framer_buffered(&f), 1, "whitespace between frames is dropped");
+	framer_free(&f);
+
+	framer_init(&f, FRAMER_STRICT, BIG, 64);
+	for (int i = 0; i < 1000; i++)
+		framer_push(&f, " \n\r\t", 4);
+	is_int(framer_next(&f, &m, &len), FRAME_NEED_MORE, "whitespace only: NEED_MORE");
+	is_int(framer_buffered(&f), 0, "whitespace only: nothing buffered");
+	framer_free(&f);
+}
+
+static void test_syntax(void)
+{
+	const char *bad[] = { "[1,2]", "\"x\"", "1", "x{}", "\xef\xbb\xbf{}", "}" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct framer f;
+		const char *m;
+		size_t len;
+		framer_init(&f, i % 2 ? FRAMER_LENIENT : FRAMER_STRICT, BIG, 64);
+		framer_push(&f, bad[i], strlen(bad[i]));
+		is_int(framer_next(&f, &m, &len), FRAME_SYNTAX, "top level '%s' is FRAME_SYNTAX", bad[i]);
+		framer_push(&f, "{}", 2);
+		is_int(framer_next(&f, &m, &len), FRAME_SYNTAX, "  and it is final");
+		framer_free(&f);
+	}
+	struct got g = feed("{\"a\":1}\n[", 9, 9, FRAMER_STRICT);
+	is_int(g.frames, 1, "good frame before garbage is delivered");
+	is_int(g.last, FRAME_SYNTAX, "then FRAME_SYNTAX");
+}
+
+static void test_depth(void)
+{
+	const size_t depth = 100000;
+	char *deep = xmalloc(depth + 1);
+	struct framer f;
+	const char *m;
+	size_t len;
+	enum frame_rc rc = FRAME_NEED_MORE;
+	size_t pushed = 0;
+
+	deep[0] = '{';
+	memset(deep + 1, '[', depth);
+	framer_init(&f, FRAMER_STRICT, BIG, 64);
+	for (size_t i = 0; i <= depth && rc == FRAME_NEED_MORE; i += 4096) {
+		size_t n = depth + 1 - i < 4096 ? depth + 1 - i : 4096;
+		framer_push(&f, deep + i, n);
+		pushed += n;
+		rc = framer_next(&f, &m, &len);
+	}
+	is_int(rc, FRAME_TOO_DEEP, "depth 100000 in strict mode: FRAME_TOO_DEEP");
+	is_int(pushed, 4096, "  detected within the first 4 KiB chunk");
+	ok(f.examined <= 66, "  only %zu bytes examined (cap 64)", f.examined);
+	is_int(framer_buffered(&f), 0, "  nothing kept buffered");
+	framer_push(&f, deep, 4096);
+	is_int(framer_buffered(&f), 0, "  later input is not buffered");
+	is_int(framer_next(&f, &m, &len), FRAME_TOO_DEEP, "  and the error is final");
+	framer_free(&f);
+
+	/* Exactly max_depth is fine. */
+	framer_init(&f, FRAMER_STRICT, BIG, 3);
+	framer_push(&f, "{\"a\":[{}]}", 10);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "depth == max_depth accepted");
+	framer_free(&f);
+	framer_init(&f, FRAMER_STRICT, BIG, 3);
+	framer_push(&f, "{\"a\":[{\"b\":[]}]}", 16);
+	is_int(framer_next(&f, &m, &len), FRAME_TOO_DEEP, "depth == max_depth + 1 refused");
+	framer_free(&f);
+
+	/* Lenient (host side) does not cap depth. */
+	framer_init(&f, FRAMER_LENIENT, BIG, 64);
+	framer_push(&f, deep, depth + 1);
+	memset(deep, ']', depth);
+	deep[depth] = '}';
+	framer_push(&f, deep, depth + 1);
+	rc = framer_next(&f, &m, &len);
+	is_int(rc, FRAME_READY, "lenient: depth 100000 is not capped");
+	is_int(len, 2 * (depth + 1), "  whole frame returned");
+	framer_free(&f);
+	free(deep);
+}
+
+static void test_size(void)
+{
+	struct framer f;
+	const char *m;
+	size_t len;
+	char frame[101];
+
+	memset(frame, 'x', sizeof(frame));
+	memcpy(frame, "{\"a\":\"", 6);
+	memcpy(frame + 98, "\"}", 2);	/* exactly 100 bytes */
+	framer_init(&f, FRAMER_STRICT, 100, 64);
+	framer_push(&f, frame, 100);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "frame of exactly max bytes: READY");
+	is_int(len, 100, "  100 bytes");
+	framer_free(&f);
+
+	memcpy(frame + 98, "x\"}", 3);	/* 101 bytes */
+	framer_init(&f, FRAMER_STRICT, 100, 64);
+	framer_push(&f, frame, 101);
+	is_int(framer_next(&f, &m, &len), FRAME_TOO_BIG, "max + 1 bytes: TOO_BIG (strict)");
+	framer_push(&f, "{}", 2);
+	is_int(framer_next(&f, &m, &len), FRAME_TOO_BIG, "  final in strict mode");
+	framer_free(&f);
+}
+
+/* Lenient: an oversized host frame yields its prefix, is discarded, and the
+ * next frame comes through. */
+static void test_lenient_too_big(void)
+{
+	const size_t body = 20000;
+	size_t n = 0;
+	char *in = xmalloc(body + 200);
+	struct framer f;
+	const char *m;
+	size_t len, maxbuf = 0;
+	int big = 0, ready = 0;
+	char prefix[64] = "", next[64] = "";
+
+	n += (size_t)sprintf(in, "{\"id\":\"cln:x#1\",\"s\":\"");
+	for (size_t i = 0; i < body; i++)
+		in[n++] = i % 100 == 0 ? '}' : i % 101 == 0 ? '{' : 'y';
+	n += (size_t)sprintf(in + n, "\\\"}\"}\n\n{\"id\":2}\n\n");
+
+	framer_init(&f, FRAMER_LENIENT, 8192, 64);
+	for (size_t i = 0; i < n; i += 1000) {
+		framer_push(&f, in + i, n - i < 1000 ? n - i : 1000);
+		for (;;) {
+			enum frame_rc rc = framer_next(&f, &m, &len);
+			if (rc == FRAME_TOO_BIG) {
+				big++;
+				if (len == FRAMER_PREFIX_KEEP)
+					snprintf(prefix, sizeof(prefix), "%.15s", m);
+			} else if (rc == FRAME_READY) {
+				ready++;
+				snprintf(next, sizeof(next), "%.*s", (int)len, m);
+			} else {
+				break;
+			}
+			framer_consume(&f);
+		}
+		if (framer_buffered(&f) > maxbuf)
+			maxbuf = framer_buffered(&f);
+	}
+	is_int(big, 1, "lenient: one FRAME_TOO_BIG");
+	is_str(prefix, "{\"id\":\"cln:x#1\"", "  with the frame's first 4096 bytes");
+	is_int(ready, 1, "  then exactly one good frame (resync)");
+	is_str(next, "{\"id\":2}", "  and it is the next frame");
+	ok(maxbuf <= 8192 + 1000, "  buffer stays bounded while skipping (%zu)", maxbuf);
+	ok(f.examined <= n, "  no byte examined twice (%zu <= %zu)", f.examined, n);
+	framer_free(&f);
+	free(in);
+}
+
+/* A 50 MB message fed one byte at a time: O(n) by construction, checked
+ * with the examined-bytes counter rather than a clock. */
+static void test_linear(void)
+{
+	const size_t n = 50u << 20;
+	char *in = xmalloc(n);
+	struct framer f;
+	const char *m = NULL;
+	size_t len = 0;
+	enum frame_rc rc = FRAME_NEED_MORE;
+
+	memset(in, 'z', n);
+	memcpy(in, "{\"a\":[\"", 7);
+	for (size_t i = 100; i < n - 100; i += 4096)
+		in[i] = '{';	/* braces inside the string must not count */
+	memcpy(in + n - 3, "\"]}", 3);
+	framer_init(&f, FRAMER_STRICT, BIG, 64);
+	for (size_t i = 0; i < n; i++) {
+		framer_push(&f, in + i, 1);
+		rc = framer_next(&f, &m, &len);
+		if (rc != FRAME_NEED_MORE)
+			break;
+	}
+	is_int(rc, FRAME_READY, "50 MB frame fed byte by byte: READY");
+	ok(len == n && m && memcmp(m, in, n) == 0, "  the whole frame, intact");
+	ok(f.examined <= 2 * n, "  examined %zu bytes <= 2n = %zu", f.examined, 2 * n);
+	is_int(f.examined, n, "  in fact every byte exactly once");
+	framer_free(&f);
+	free(in);
+}
+
+int main(void)
+{
+	test_basic();
+	test_every_split();
+	test_tail_commit_and_repeat();
+	test_syntax();
+	test_depth();
+	test_size();
+	test_lenient_too_big();
+	test_linear();
+	return tap_done();
+}
