@@ -6,7 +6,7 @@
 
 /* Block the forwarded signals; call before fork() so none is lost. */
 void reaper_block_signals(void);
-/* In the fork()ed plugin: restore the signal mask before exec. */
+/* In the fork()ed plugin: restore the mask from before the block. */
 void reaper_unblock_signals(void);
 
 /* Forward SIGTERM/SIGINT/SIGHUP/SIGUSR1/SIGUSR2 to `plugin`, reap every

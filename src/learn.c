@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "exitcodes.h"
+#include "hookreply.h"
 #include "learn.h"
 #include "log.h"
 #include "util.h"
@@ -54,6 +55,29 @@ static json_t *names(const json_t *arr, const char *key)
 	return out;
 }
 
+/* Only what the strict policy loader accepts: hooks lightningd knows (by
+ * exact name) and custom message types that fit in a u16. */
+static json_t *known_hooks(json_t *names_arr)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+	json_array_foreach(names_arr, i, v)
+		if (hook_known(json_string_value(v)))
+			json_array_append(out, v);
+	json_decref(names_arr);
+	return out;
+}
+
+static json_t *u16s(const json_t *arr)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+	json_array_foreach(arr, i, v)
+		if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 65535)
+			json_array_append(out, v);
+	return out;
+}
+
 json_t *learn_policy(const struct learn *l)
 {
 	const json_t *m = l->manifest;
@@ -70,12 +94,12 @@ json_t *learn_policy(const struct learn *l)
 		"exec", "path", l->plugin_path,
 		"manifest",
 		"rpcmethods", names(json_object_get(m, "rpcmethods"), "name"),
-		"hooks", names(json_object_get(m, "hooks"), "name"),
+		"hooks", known_hooks(names(json_object_get(m, "hooks"), "name")),
 		"subscriptions", names(json_object_get(m, "subscriptions"), ""),
 		"notifications", names(json_object_get(m, "notifications"), "method"),
 		"options", names(json_object_get(m, "options"), "name"),
 		"featurebits", json_object_get(m, "featurebits") != NULL,
-		"custommessages", json_is_array(custom) ? json_deep_copy(custom) : json_array(),
+		"custommessages", u16s(custom),
 		"on_violation", "refuse",
 		"rpc", "allow", allow);
 }
@@ -87,8 +111,9 @@ int learn_write(struct learn *l)
 	json_decref(p);
 	if (!text)
 		return -1;
-	int r = ftruncate(l->fd, 0) == 0 && lseek(l->fd, 0, SEEK_SET) == 0 &&
-		write_all(l->fd, text, strlen(text)) == 0 && write_all(l->fd, "\n", 1) == 0 ? 0 : -1;
+	/* The file was opened with O_TRUNC before the runner confined
+	 * itself; now only write(2) is left to it, which is all this needs. */
+	int r = write_all(l->fd, text, strlen(text)) == 0 && write_all(l->fd, "\n", 1) == 0 ? 0 : -1;
 	free(text);
 	if (r == 0)
 		log_info("--learn: policy written");

@@ -159,11 +159,29 @@ static int cmd_run(const struct cli *c)
 	return status;
 }
 
+/* A closed 0, 1 or 2 would be reused by the next open() and end up as the
+ * plugin's stdio or our log; point any closed one at /dev/null. */
+static void ensure_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n < 0)
+			_exit(PR_EXIT_RUNNER);
+		if (n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
 	char err[512];
 
+	ensure_stdio();
 	umask(077);
 	log_init("-", LOG_INFO);
 	if (cli_parse(argc, argv, &c, err, sizeof(err)) < 0)

@@ -22,20 +22,20 @@ static void reaper_set(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
+/* The mask we were started with: what the plugin gets back. */
+static sigset_t saved_mask;
+
 void reaper_block_signals(void)
 {
 	sigset_t set;
 
 	reaper_set(&set);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigprocmask(SIG_BLOCK, &set, &saved_mask);
 }
 
 void reaper_unblock_signals(void)
 {
-	sigset_t set;
-
-	reaper_set(&set);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 }
 
 /* Reap everything that is ready; true once the plugin itself is gone. */

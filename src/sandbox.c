@@ -2,7 +2,9 @@
  * clone flags and clone itself, uid/gid maps, the private root (tmpfs with
  * the policy's binds, the plugin's directory, /proc, a minimal /dev, tmpfs
  * /tmp, the private lightning-dir), pivot_root, loopback, rlimits; and the
- * summary `plugin-runner check` prints.
+ * summary `plugin-runner check` prints. No bind ever contains the host's
+ * lightning-dir (hsm_secret, the database, the real lightning-rpc) or is a
+ * socket: that is refused (125), whatever the policy says.
  * Must not: decide the order (spawn.c does), load filters, change ids.
  * Called by: spawn.c; the lead's `check` calls sandbox_describe(). */
 #include <errno.h>
@@ -37,6 +39,10 @@
 #define NEWROOT "/tmp"
 #define PINNED_NAME "/.plugin-runner-exec"
 
+#define USERNS_FIX "(enable unprivileged user namespaces: sysctl " \
+	"kernel.unprivileged_userns_clone=1, or on Ubuntu 24.04 sysctl " \
+	"kernel.apparmor_restrict_unprivileged_userns=0, or run as root)"
+
 int sandbox_clone_flags(const struct policy *p, bool with_userns)
 {
 	int f = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
@@ -54,10 +60,7 @@ pid_t sandbox_clone(int flags)
 	if (pid >= 0)
 		return (pid_t)pid;
 	if ((flags & CLONE_NEWUSER) && (errno == EPERM || errno == EACCES))
-		die_errno(PR_EXIT_RUNNER, "namespaces: cannot create a user namespace "
-			  "(enable unprivileged user namespaces: sysctl "
-			  "kernel.unprivileged_userns_clone=1, or on Ubuntu 24.04 sysctl "
-			  "kernel.apparmor_restrict_unprivileged_userns=0, or run as root)");
+		die_errno(PR_EXIT_RUNNER, "namespaces: cannot create a user namespace " USERNS_FIX);
 	if ((flags & CLONE_NEWUSER) && errno == ENOSPC)
 		die_errno(PR_EXIT_RUNNER, "namespaces: cannot create a user namespace "
 			  "(raise sysctl user.max_user_namespaces, or run as root)");
@@ -70,8 +73,9 @@ static void write_proc(pid_t pid, const char *file, const char *text)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* AppArmor-restricted user namespaces fail here, not at clone. */
 	if (fd < 0 || write_all(fd, text, strlen(text)) < 0)
-		die_errno(PR_EXIT_RUNNER, "user namespace: write %s", path);
+		die_errno(PR_EXIT_RUNNER, "user namespace: write %s " USERNS_FIX, path);
 	close(fd);
 }
 
@@ -115,6 +119,36 @@ static void plan_add(struct plan *pl, struct item it)
 	pl->v[pl->n++] = it;
 }
 
+/* Is the host's lightning-dir (our cwd) at or beneath the directory open
+ * at `fd`? Walks up from the cwd by "..", comparing dev/ino. */
+static bool holds_lightning_dir(int fd)
+{
+	struct stat s, c, u;
+
+	if (fstat(fd, &s) < 0 || !S_ISDIR(s.st_mode))
+		return false;
+	int cur = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		die_errno(PR_EXIT_RUNNER, "mounts: open the lightning-dir");
+	for (;;) {
+		if (fstat(cur, &c) < 0)
+			die_errno(PR_EXIT_RUNNER, "mounts: stat");
+		if (c.st_dev == s.st_dev && c.st_ino == s.st_ino) {
+			close(cur);
+			return true;
+		}
+		int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &u) < 0)
+			die_errno(PR_EXIT_RUNNER, "mounts: walk up from the lightning-dir");
+		close(cur);
+		if (u.st_dev == c.st_dev && u.st_ino == c.st_ino) {
+			close(up);
+			return false;	/* reached / */
+		}
+		cur = up;
+	}
+}
+
 /* A source path of the policy: a symlink is recreated as a symlink (merged
  * /usr: /lib -> usr/lib); anything else is bound at its real path. */
 static void plan_path(struct plan *pl, const char *path, bool rw)
@@ -146,6 +180,12 @@ static void plan_path(struct plan *pl, const char *path, bool rw)
 	if (S_ISSOCK(st.st_mode))
 		die(PR_EXIT_RUNNER, "mounts: %s is a socket; sockets are never bound into "
 		    "the sandbox (remove it from the policy)", path);
+	/* The plugin must never reach hsm_secret, the database or the real
+	 * lightning-rpc, whatever the policy or the plugin's location says. */
+	if (holds_lightning_dir(fd))
+		die(PR_EXIT_RUNNER, "mounts: %s contains the lightning-dir, which the plugin "
+		    "must not see (install the plugin outside the lightning-dir, and grant "
+		    "lightning-dir entries with filesystem.lightning_dir)", path);
 	plan_add(pl, (struct item){ .kind = ITEM_BIND, .dst = real, .fd = fd, .rw = rw,
 				    .is_dir = S_ISDIR(st.st_mode) });
 }
@@ -369,8 +409,12 @@ void sandbox_build_root(const struct launch *l)
 	 * cwd into the copy, so lightning-dir entries can be bind sources. */
 	if (fchdir(l->lightning_dirfd) < 0)
 		die_errno(PR_EXIT_RUNNER, "mounts: fchdir to the lightning-dir");
-	if (unshare(CLONE_NEWNS) < 0)
+	if (unshare(CLONE_NEWNS) < 0) {
+		if (getuid() != 0)
+			die_errno(PR_EXIT_RUNNER, "namespaces: cannot create a mount namespace "
+				  "in the user namespace " USERNS_FIX);
 		die_errno(PR_EXIT_RUNNER, "namespaces: cannot create a mount namespace");
+	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno(PR_EXIT_RUNNER, "mounts: make / private");
 

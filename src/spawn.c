@@ -215,14 +215,15 @@ static _Noreturn void child_enter(const struct enter *e)
 	/* C10b: fork the plugin; we stay pid 1 of its namespace. Signals
 	 * are blocked first so none sent in between is lost. */
 	reaper_block_signals();
-	/* 'R': every layer is in place; what remains is the plugin's exec. */
-	if (write(e->sync_fd, "R", 1) != 1)
-		die_errno(PR_EXIT_RUNNER, "sandbox: report ready");
 	pid_t pid = fork();
 	if (pid < 0)
 		die_errno(PR_EXIT_RUNNER, "fork the plugin (limits.nproc too low?)");
 	if (pid == 0)
 		plugin_exec(e, real_stderr);	/* C11 seccomp, C12 exec */
+	/* 'R': every layer is in place and the plugin exists; what remains
+	 * is its exec (which reports 'X' if it fails). */
+	if (write(e->sync_fd, "R", 1) != 1)
+		die_errno(PR_EXIT_RUNNER, "sandbox: report ready");
 	/* The reaper: no stdio of the plugin's, no sync socket (its EOF is
 	 * the runner's "exec happened"), its own small filter. */
 	dup2(real_stderr, STDERR_FILENO);

@@ -30,7 +30,7 @@ cat >"$work/goodplugin.json" <<JSON
   "plugin-runner": 1,
   "manifest": {
     "rpcmethods": ["hello", "callrpc"],
-    "subscriptions": ["shutdown"],
+    "subscriptions": ["connect", "disconnect", "shutdown"],
     "options": ["good-*"],
     "notifications": ["good_event"],
     "on_violation": "strip"
@@ -58,6 +58,7 @@ python3 "$here/host/fakehost.py" --quiet-stderr \
 	-- "$bin" --policy "$work/goodplugin.json" "$work/goodplugin.py" |
 python3 -c '
 import json, sys
+up = False
 for line in sys.stdin:
     line = line.rstrip("\n")
     head, sep, body = line.partition(" : ")
@@ -74,8 +75,10 @@ for line in sys.stdin:
         continue
     who = head.strip()
     if who == "host -> plugin":
+        up = False
         print("\nhost calls %s %s" % (j.get("method"), json.dumps(j.get("params"))))
     elif who == "plugin -> lightning-rpc":
+        up = True
         print("   the host'"'"'s lightning-rpc received: %s" % j.get("method"))
     elif who == "host <- plugin":
         r = j.get("result")
@@ -86,6 +89,8 @@ for line in sys.stdin:
         elif isinstance(r, dict) and r.get("jsonrpc"):
             if "error" in r:
                 print("   DENIED: %s" % r["error"].get("message"))
+                if not up:
+                    print("   (the host'"'"'s lightning-rpc never saw the call)")
             else:
                 res = r.get("result") or {}
                 if "id" in res:

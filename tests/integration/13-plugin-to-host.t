@@ -96,7 +96,7 @@ def numbers_byte_exact():
     with start() as h:
         r = h.request("hello", ["numbers"])
         is_(r.raw, b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"big":18446744073709551615,'
-            b'"neg":-0,"exp":1E400,"frac":0.10000000000000000001,"s":"\xc3\xa9/"}}',
+            b'"neg":-0,"exp":1E-7,"frac":0.10000000000000000001,"s":"\xc3\xa9/"}}',
             "number lexemes byte-exact, strings minimally escaped, compact")
         ok(h.stdout_raw.endswith(r.raw + b"\n\n"), "followed by \\n\\n")
         r = h.request("hello", ["pretty"])
@@ -104,6 +104,17 @@ def numbers_byte_exact():
             "pretty-printed, undelimited answer re-serialised compactly")
         r = h.request("hello", ["split"])
         is_(r.json["result"], {"split": True}, "answer written one byte at a time is relayed")
+        h.close_stdin()
+        h.wait_exit()
+
+
+def huge_exponent():
+    # 1E400 is a valid RFC 8259 number; lexemes are relayed byte-exact,
+    # never converted to a double.
+    with start() as h:
+        r = h.request("hello", ["hugeexp"])
+        is_(r.raw, b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"exp":1E400,"tiny":1e-400}}',
+            "out-of-double-range number lexemes relayed byte-exact")
         h.close_stdin()
         h.wait_exit()
 
@@ -121,6 +132,6 @@ def big_allowed():
 
 
 for c in (forged_and_unasked, duplicate_answer, undeclared_notifications,
-          log_message_progress, numbers_byte_exact, big_allowed):
+          log_message_progress, numbers_byte_exact, huge_exponent, big_allowed):
     case(c)
 done()

@@ -24,8 +24,8 @@ CASES = [
 ]
 
 
-def only_runner_logs(msgs):
-    bad = [m for m in msgs
+def only_runner_logs(msgs, allowed=()):
+    bad = [m for m in msgs if m.raw not in allowed
            if not (m.kind == "msg" and m.method == "log"
                    and str(m.json.get("params", {}).get("message", "")).startswith("plugin-runner"))]
     return bad
@@ -40,15 +40,19 @@ def one(action, arg, words, pol=None, opts=()):
         h.send({"jsonrpc": "2.0", "id": rid, "method": "hello",
                 "params": [action] + ([arg] if arg else [])})
         try:
-            h.wait_stdout_eof(20)
+            h.wait_stdout_eof(10)
             eof = True
         except HostTimeout:
             eof = False
         ok(eof, "%s: the runner ends the plugin and closes stdout" % action)
-        is_(only_runner_logs(h.messages_from_plugin[k:]), [],
+        # the complete, valid message before trailing garbage may pass
+        # (a relay cannot unsend it); the garbage itself never does
+        allowed = [b'{"jsonrpc":"2.0","id":' + compact(rid) + b',"result":{"ok":1}}'] \
+            if action == "garbage-after" else []
+        is_(only_runner_logs(h.messages_from_plugin[k:], allowed), [],
             "%s: the host sees nothing of the malformed output (only runner log lines)" % action)
         try:
-            st = h.wait_exit(10)
+            st = h.wait_exit(5)
         except HostTimeout:
             st = None
         ok(st is not None, "%s: the runner exits (status %r)" % (action, st))

@@ -104,6 +104,7 @@ def runner_error(argv, pol, want, name, plugin_name=None):
     cmd = [PR_BIN] + (["--policy", pol] if pol else []) + argv
     with Host(cmd) as h:
         h.start()
+        h.close_stdin()     # a runner that wrongly started the plugin still ends
         st = h.wait_exit(10)
         is_(st, want, "%s: exit %d" % (name, want))
         lines = one_line(bytes(h.stderr))

@@ -31,8 +31,17 @@ IS_ROOT = os.geteuid() == 0
 ok, is_, diag = prtest.ok, prtest.is_, prtest.diag
 
 
+TEMPS = []
+
+
+def tempdir(prefix):
+    d = tempfile.mkdtemp(prefix=prefix)
+    TEMPS.append(d)
+    return d
+
+
 def write_policy(obj):
-    d = tempfile.mkdtemp(prefix="pr-sbx-pol-")
+    d = tempdir("pr-sbx-pol-")
     os.chmod(d, 0o755)
     p = os.path.join(d, "policy.json")
     with open(p, "w") as f:
@@ -54,7 +63,7 @@ def drop_to_nobody():
 
 
 def ldir():
-    d = tempfile.mkdtemp(prefix="pr-sbx-ld-")
+    d = tempdir("pr-sbx-ld-")
     os.chmod(d, 0o755)
     return d
 
@@ -113,6 +122,38 @@ def c_default_profile(as_nobody):
     ok("\n%d\n" % uid in err, "%s: the plugin runs as uid %d" % (lab, uid))
 
 
+NODE_PLUGIN = r'''#!/usr/bin/node
+const fs = require('fs'), net = require('net'), cp = require('child_process');
+fs.writeFileSync('/tmp/x', 'hi');
+process.stderr.write('read ' + fs.readFileSync('/tmp/x') + '\n');
+const s = net.createServer(c => c.end('pong'));
+s.listen('/tmp/sock', () => net.connect('/tmp/sock').on('data', d => {
+  process.stderr.write('got ' + d + '\n');
+  process.stderr.write('child ' + cp.execFileSync('/bin/echo', ['ok']).toString());
+  setTimeout(() => { process.stderr.write('node done\n'); process.exit(0); }, 20);
+}));
+'''
+
+
+def node_default_profile(as_nobody):
+    lab = label(as_nobody)
+    if not os.path.exists("/usr/bin/node"):
+        print("ok %d # skip %s: no /usr/bin/node" % (prtest._n + 1, lab))
+        prtest._n += 1
+        return
+    d = tempfile.mkdtemp(prefix="pr-sbx-node-")
+    os.chmod(d, 0o755)
+    plugin = os.path.join(d, "plugin.js")
+    with open(plugin, "w") as f:
+        f.write(NODE_PLUGIN)
+    os.chmod(plugin, 0o755)
+    st, out, err = run(DEFAULT, [plugin], as_nobody)
+    is_(st, 0, "%s: Node.js plugin runs under the default profile" % lab)
+    ok(all(w in err for w in ("read hi", "got pong", "child ok", "node done")),
+       "%s: Node.js: fs, unix sockets, child processes, timers work" % lab) or diag(err[-2000:])
+    shutil.rmtree(d)
+
+
 def loopback(as_nobody):
     # a host listener the plugin must not reach; its own lo must work
     host = socket.socket()
@@ -161,6 +202,42 @@ def unknown_syscall():
     is_(st, 125, "unknown syscall name in seccomp.allow exits 125")
     lines = [l for l in err.splitlines() if "no_such_syscall_xyz" in l]
     is_(len(lines), 1, "one line names the unknown syscall")
+
+
+def lightning_dir_never_bound():
+    # a plugin installed inside the lightning-dir, or a policy path that
+    # contains it, would expose hsm_secret: refused before anything runs
+    ld = ldir()
+    with open(os.path.join(ld, "hsm_secret"), "w") as f:
+        f.write("SECRET\n")
+    script = os.path.join(ld, "inside.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\ncat hsm_secret %s/hsm_secret >&2\n" % ld)
+    os.chmod(script, 0o755)
+    st, out, err = run(write_policy(base_policy()), [script], cwd=ld)
+    is_(st, 125, "plugin inside the lightning-dir: refused with 125")
+    ok("contains the lightning-dir" in err and "SECRET" not in err,
+       "it says why and nothing ran") or diag(err[-1500:])
+    pol = base_policy()
+    pol["sandbox"]["filesystem"]["read_only"].append(os.path.dirname(ld))
+    st, out, err = run(write_policy(pol), ["/bin/true"], cwd=ld)
+    is_(st, 125, "read_only path containing the lightning-dir: refused with 125")
+    shutil.rmtree(ld)
+
+
+def userns_disabled():
+    # unprivileged: no user namespace -> refuse with the layer and the fix
+    wrapper = os.path.join(prtest.BUILD if os.path.isabs(prtest.BUILD)
+                           else os.path.join(ROOT, prtest.BUILD), "tests", "plugins", "attack-nouserns")
+    p = subprocess.Popen([wrapper, PR_BIN, "--policy", write_policy(base_policy()), "/bin/true"],
+                         cwd=ldir(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, preexec_fn=drop_to_nobody if IS_ROOT else None)
+    out, err = p.communicate(timeout=30)
+    is_(p.returncode, 125, "no unprivileged user namespaces: exit 125, no fallback")
+    lines = [l for l in err.decode().splitlines() if "user namespace" in l]
+    ok(len(lines) == 1 and "unprivileged_userns_clone" in lines[0]
+       and "apparmor_restrict_unprivileged_userns" in lines[0],
+       "one line names the layer and how to enable it") or diag(err.decode())
 
 
 def alive_with(needle):
@@ -262,10 +339,11 @@ def check_describes():
     is_(sb.get("limits", {}).get("nproc"), 64, "check: limits")
 
 
-for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, check_describes]:
+for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, check_describes,
+           lightning_dir_never_bound, userns_disabled]:
     prtest.case(fn)
 for m in modes():
-    for fn in (c_default_profile, loopback, sha_pinning, sigkill_runner):
+    for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner):
         prtest.case(lambda: fn(m))
 if not IS_ROOT:
     if os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI"):
@@ -273,4 +351,6 @@ if not IS_ROOT:
     else:
         print("ok %d # skip root half: not root" % (prtest._n + 1))
         prtest._n += 1
+for d in TEMPS:
+    shutil.rmtree(d, ignore_errors=True)
 prtest.done()

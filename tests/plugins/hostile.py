@@ -75,7 +75,13 @@ def q(s):
 def act(rid, action, arg):
     """Misbehave; return True if the normal reply should still follow."""
     R = q(rid)
-    if action == "forged-id":
+    if action == "raw":
+        # the exact bytes read from stdin since the previous `raw`
+        emit({"jsonrpc": "2.0", "id": rid,
+              "result": {"raw": bytes(RECV[RECV_MARK[0]:]).decode("latin-1")}})
+        RECV_MARK[0] = len(RECV)
+        return False
+    elif action == "forged-id":
         w(b'{"jsonrpc":"2.0","id":"cln:forged#1","result":{"forged":true}}\n\n')
     elif action == "twice":
         emit({"jsonrpc": "2.0", "id": rid, "result": {"n": 1}})
@@ -161,7 +167,11 @@ def act(rid, action, arg):
         time.sleep(5)
     elif action == "numbers":
         w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"big":18446744073709551615,'
-          b'"neg":-0,"exp":1E400,"frac":0.10000000000000000001,"s":"\\u00e9\\/"}}\n\n')
+          b'"neg":-0,"exp":1E-7,"frac":0.10000000000000000001,"s":"\\u00e9\\/"}}\n\n')
+        return False
+    elif action == "hugeexp":
+        # valid RFC 8259 lexemes outside double range
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"exp":1E400,"tiny":1e-400}}\n\n')
         return False
     elif action == "pretty":
         w(b'{\n  "jsonrpc" : "2.0",\n  "id" : ' + R + b',\n  "result" : { "pretty" : [ 1 , 2 ] }\n}')

@@ -250,6 +250,32 @@ static void t_unknown_syscall(void)
 	tap_ok(rc == 125, "allowing mount is refused (got %d)", rc);
 }
 
+static void t_policy_groups(void)
+{
+	char out[4096], err[4096];
+	const char *code = "import socket\ntry:\n socket.socket()\nexcept PermissionError:\n raise SystemExit(42)\n";
+	const char *a[] = { BASE, "--deny", "@network-io", "--", "/usr/bin/python3", "-c", code, NULL };
+	int rc = run(out, sizeof(out), err, sizeof(err), a);
+	tap_ok(rc == 42, "seccomp.deny @network-io: socket() is EPERM (got %d)", rc);
+	const char *b[] = { BASE, "--", "/usr/bin/python3", "-c", code, NULL };
+	rc = run(out, sizeof(out), err, sizeof(err), b);
+	tap_ok(rc == 0, "without the deny socket() works (got %d) %s", rc, err);
+	/* action kill: a denied syscall kills the plugin with SIGSYS */
+	const char *c[] = { BASE, "--action", "kill", "--deny", "getcwd", "--", "/usr/bin/python3",
+			    "-c", "import os; os.getcwd()", NULL };
+	rc = run(out, sizeof(out), err, sizeof(err), c);
+	tap_ok(rc == 128 + SIGSYS, "seccomp.action kill: SIGSYS -> %d (got %d)", 128 + SIGSYS, rc);
+}
+
+static void t_nproc(void)
+{
+	char out[4096], err[4096];
+	const char *a[] = { BASE, "--nproc", "1", "--", "/bin/true", NULL };
+	int rc = run(out, sizeof(out), err, sizeof(err), a);
+	tap_ok(rc == 125 && strstr(err, "fork the plugin") != NULL,
+	       "limits.nproc 1: the plugin cannot even be forked -> 125 (got %d) %s", rc, err);
+}
+
 static void t_signal_status(void)
 {
 	char out[4096], err[4096];
@@ -329,6 +355,8 @@ int main(int argc, char **argv)
 	t_sha();
 	t_unknown_syscall();
 	t_signal_status();
+	t_policy_groups();
+	t_nproc();
 	t_confine();
 	return tap_done();
 }
