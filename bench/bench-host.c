@@ -257,14 +257,15 @@ static void call(struct child *c, const char *method, const char *params,
 	result_of(method, m, len, res, rlen);
 }
 
-static long proc_kb(pid_t pid, const char *key)
+/* A "Key: N kB" line of /proc/PID/<file> (status or smaps_rollup). */
+static long proc_kb_in(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
 	size_t kl = strlen(key);
 	long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (!(f = fopen(path, "r")))
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -272,6 +273,11 @@ static long proc_kb(pid_t pid, const char *key)
 			v = strtol(line + kl + 1, NULL, 10);
 	fclose(f);
 	return v;
+}
+
+static long proc_kb(pid_t pid, const char *key)
+{
+	return proc_kb_in(pid, "status", key);
 }
 
 /* Close its stdin (lightningd's EOF) and reap; returns the wait status. */
@@ -359,6 +365,13 @@ static void run_session(void)
 	if (!o.no_mem) {
 		usleep(200000);		/* let it settle into its idle loop */
 		printf("idle_rss_kb %ld\n", proc_kb(c.pid, "VmRSS"));
+		/* RSS counts every resident page of the shared libraries
+		 * (mostly libc's, shared with every process); PSS and the
+		 * private pages say what the wrapper itself costs. */
+		printf("idle_pss_kb %ld\n", proc_kb_in(c.pid, "smaps_rollup", "Pss"));
+		printf("idle_private_kb %ld\n",
+		       proc_kb_in(c.pid, "smaps_rollup", "Private_Clean") +
+		       proc_kb_in(c.pid, "smaps_rollup", "Private_Dirty"));
 	}
 
 	if (o.rt) {

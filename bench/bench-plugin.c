@@ -223,6 +223,8 @@ int main(void)
 		while (bbuf_frame(&in, &m, &len))
 			handle(m, len);
 		if (bbuf_read(&in, 0, 65536) == 0)
-			return 0;
+			break;
 	}
+	free(in.p);
+	return 0;
 }

@@ -102,6 +102,9 @@ enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len)
 	if (f->returned)
 		return framer_pending(f, msg, len);
 
+	if (f->scan >= f->in.len)
+		return FRAME_NEED_MORE;	/* nothing new (and in.data may be NULL) */
+
 	const char *p = buf_head(&f->in);
 	size_t n = f->in.len, i = f->scan;
 	const bool strict = f->mode == FRAMER_STRICT;

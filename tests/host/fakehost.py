@@ -476,6 +476,7 @@ class Host:
         self.counter = 20
         self.answered = set()
         self.write_lock = threading.Lock()
+        self.write_errors = []
 
     # -- lifecycle --------------------------------------------------------
     def start(self):
@@ -585,6 +586,11 @@ class Host:
         if t.is_alive():
             raise HostTimeout("write of %d bytes blocked for %.1fs"
                               % (len(data), timeout or self.timeout))
+        if err and isinstance(err[0], BrokenPipeError):
+            # like ld (SIGPIPE ignored): the write fails, the test goes on
+            # and sees the consequences (stdout EOF, exit status)
+            self.write_errors.append(err[0])
+            return
         if err:
             raise err[0]
         self.sent.append(bytes(data))

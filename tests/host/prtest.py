@@ -100,7 +100,7 @@ def _ro_paths():
 BASE_POLICY = {
     "plugin-runner": 1,
     "manifest": {
-        "rpcmethods": ["hello", "callrpc", "callseq"],
+        "rpcmethods": ["hello", "callrpc", "callseq", "callraw"],
         "hooks": [],
         "subscriptions": ["connect", "disconnect", "shutdown"],
         "notifications": ["good_event", "hostile_event"],
@@ -172,3 +172,13 @@ def non_log_bytes(h):
     runner's own denial lines legitimately name what it denied)."""
     return b"".join(m.raw for m in h.messages_from_plugin
                     if not (m.kind == "msg" and m.method == "log"))
+
+
+def stderr_has(h, needle, timeout=3.0):
+    """True once the command's stderr contains needle (stderr is read by a
+    thread, so a line may land just after the protocol message)."""
+    try:
+        return h.wait_stderr(needle, timeout)
+    except HostTimeout:
+        diag("stderr has no %r; tail: %r" % (needle, bytes(h.stderr[-600:])))
+        return False

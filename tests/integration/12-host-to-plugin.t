@@ -7,6 +7,7 @@
 import os
 import sys
 import time
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
 
@@ -61,7 +62,9 @@ def nonstrict_request():
     with runner(GOOD) as h:
         h.start()
         h.handshake()
-        for raw in (b"[ 1 2 ]", b'["a",]', b"[123456x1x0]", b'{"name":"x",}', b"[nonsense]"):
+        for raw in (b"[ 1 2 ]", b'["a",]', b"[123456x1x0]", b'{"name":"x",}', b"[nonsense]",
+                    b'{"n\\u0061me":"x"}', b'{"name":"a","name":"b"}',
+                    b'["tab\there"]', b"[" * 100 + b"]" * 100):
             rid = h.client_request("hello", raw)
             r = h.wait_response(rid)
             err = r.json.get("error")

@@ -5,6 +5,8 @@
 # anything else ends the plugin.
 import os
 import sys
+import time
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
 
@@ -20,6 +22,13 @@ PEER = {"peer": {"id": "0230ca4d4a8c6383246fcc39567143aa05833943d979122111ee6c6b
                  "direction": "out", "addr": "127.0.0.1:19912", "features": "800898880a8a59a1"}}
 INVOICE = {"payment": {"label": "lbl", "preimage": KEY, "msat": 1000}}
 CONTINUE = {"result": "continue"}
+RPCCMD = {"rpc_command": {"jsonrpc": "2.0", "method": "getinfo", "id": "cli:getinfo#30064",
+                          "params": []}}
+REPLACE = {"jsonrpc": "2.0", "id": "cli:getinfo#30064", "method": "getinfo", "params": {}}
+# PROTOCOL 9: the plugin's own rpc.* rules apply to a replace target (the
+# test policy allows only getinfo)
+REPLACE_DENIED = {"jsonrpc": "2.0", "id": "cli:getinfo#30064", "method": "withdraw",
+                  "params": {"destination": "x", "satoshi": "all"}}
 
 CASES = [
     # hook, params, raw reply (result member), expected result at the host
@@ -39,6 +48,12 @@ CASES = [
      {"result": "disconnect", "error_message": "bye"}),
     ("invoice_payment", INVOICE, '{"result":"reject"}', {"result": "reject"}),
     ("invoice_payment", INVOICE, '{"result":"maybe"}', CONTINUE),
+    ("rpc_command", RPCCMD, '{"return":5}', CONTINUE),
+    ("rpc_command", RPCCMD, '{"replace":"getinfo"}', CONTINUE),
+    ("rpc_command", RPCCMD, '{"return":{"result":{"spoof":1}}}', {"return": {"result": {"spoof": 1}}}),
+    ("rpc_command", RPCCMD, compact({"replace": REPLACE}).decode(), {"replace": REPLACE}),
+    ("rpc_command", RPCCMD, compact({"replace": REPLACE_DENIED}).decode(), CONTINUE),
+    ("rpc_command", RPCCMD, '{"result":"continue"}', CONTINUE),
 ]
 
 
@@ -51,7 +66,7 @@ def one(hook, params, reply, want):
         is_(r.json.get("result"), want, "%s reply %s -> %s" % (hook, reply, compact(want).decode()))
         if want == CONTINUE and reply != '{"result":"continue"}':
             ok(b"error" not in r.raw, "no error object is ever sent to a hook")
-            like(bytes(h.stderr), hook.encode(), "the rewrite is logged on stderr")
+            ok(stderr_has(h, hook.encode()), "the rewrite is logged on stderr")
         ok(h.alive(), "plugin keeps running")
         h.close_stdin()
         h.wait_exit()
@@ -75,7 +90,7 @@ def db_write_bad(reply, name):
         is_(got, [], "db_write %s: the reply never reaches the host" % name)
         st = h.wait_exit()
         ok(st != 0, "db_write %s: non-zero exit (got %d)" % (name, st))
-        like(bytes(h.stderr), b"db_write", "db_write %s: stderr names db_write" % name)
+        ok(stderr_has(h, b"db_write"), "db_write %s: stderr names db_write" % name)
 
 
 def db_write_ok():
@@ -94,10 +109,31 @@ def db_write_ok():
         is_(h.wait_exit(), 0, "exit 0")
 
 
+def db_write_while_rpc_pending():
+    # ld services only the db_write plugins while the hook is out: the
+    # runner must forward db_write and its answer at once, even while one
+    # of the plugin's RPC calls is stuck upstream.
+    pol = policy(manifest={"hooks": ["db_write"]}, rpc={"allow": ["slow"]})
+    with runner([HOSTILE, "--hooks=db_write"], pol) as h:
+        h.start()
+        h.handshake()
+        h.rpc.handlers["slow"] = lambda c, r, p: (time.sleep(6), {"slow": True})[1]
+        h.request("hello", ["rpcslow", "6"])
+        h.rpc.wait_requests(1, "slow", timeout=5)
+        t0 = time.monotonic()
+        r = h.hook("db_write", {"data_version": 5, "writes": ["DELETE FROM x"]}, timeout=10)
+        dt = time.monotonic() - t0
+        is_(r.json.get("result"), CONTINUE, "db_write answered while an RPC call is pending")
+        ok(dt < 2.0, "db_write round trip %.2fs does not wait for the RPC socket" % dt)
+        h.close_stdin()
+        h.wait_exit()
+
+
 for c in CASES:
     case(lambda c=c: one(*c))
 case(lambda: db_write_bad('{"result":"fail"}', "fail"))
 case(lambda: db_write_bad('{"result":"abort"}', "abort"))
 case(lambda: db_write_bad('"continue"', "bare string"))
 case(db_write_ok)
+case(db_write_while_rpc_pending)
 done()

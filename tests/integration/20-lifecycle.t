@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
 

@@ -95,6 +95,29 @@ def rpc_seq(calls):
     return got
 
 
+def rpc_raw(text, wait=3.0):
+    """Send `text` as bytes on a new connection; return what comes back
+    within `wait` seconds (until the first blank line or EOF)."""
+    conf = state["config"] or {}
+    path = os.path.join(conf.get("lightning-dir", "."), conf.get("rpc-file", "lightning-rpc"))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(wait)
+    s.connect(path)
+    s.sendall(text.encode("utf-8", "surrogateescape"))
+    buf, eof = b"", False
+    try:
+        while b"\n\n" not in buf:
+            d = s.recv(1 << 20)
+            if not d:
+                eof = True
+                break
+            buf += d
+    except socket.timeout:
+        pass
+    s.close()
+    return {"reply": buf.decode("utf-8", "replace"), "eof": eof}
+
+
 def manifest():
     return {
         "options": [{"name": "good-greeting", "type": "string", "default": "hello",
@@ -102,6 +125,8 @@ def manifest():
         "rpcmethods": [{"name": "hello", "usage": "[name]", "description": "say hello"},
                        {"name": "callrpc", "usage": "method [params]",
                         "description": "call lightning-rpc"},
+                       {"name": "callraw", "usage": "bytes",
+                        "description": "send raw bytes on a new connection"},
                        {"name": "callseq", "usage": "calls",
                         "description": "pipeline [method, params] pairs on one connection"}],
         "subscriptions": ["connect", "disconnect", "shutdown"],
@@ -153,6 +178,11 @@ def handle(req):
             emit({"jsonrpc": "2.0", "id": rid,
                   "error": {"code": -1, "message": "rpc socket: %s" % e}})
             return
+    elif method == "callraw":
+        try:
+            res = rpc_raw(params[0] if isinstance(params, list) else params["bytes"])
+        except OSError as e:
+            res = {"reply": None, "oserror": str(e)}
     elif method == "callseq":
         try:
             res = rpc_seq(params if isinstance(params, list) else params["calls"])

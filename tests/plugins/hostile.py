@@ -26,6 +26,7 @@ import time
 out = 1
 RECV = bytearray()
 RECV_MARK = [0]
+CONF = [None]
 argv = sys.argv[1:]
 opt = {"hooks": [], "hook_reply": {}, "noread": False, "ignore_eof": False,
        "add": {}, "early": None}
@@ -81,6 +82,25 @@ def act(rid, action, arg):
               "result": {"raw": bytes(RECV[RECV_MARK[0]:]).decode("latin-1")}})
         RECV_MARK[0] = len(RECV)
         return False
+    elif action == "rpcslow":
+        # call `slow` on the RPC socket from a thread, answer at once
+        import socket
+        import threading
+        conf = CONF[0] or {}
+
+        def call():
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(30)
+            try:
+                c.connect(os.path.join(conf.get("lightning-dir", "."),
+                                       conf.get("rpc-file", "lightning-rpc")))
+                c.sendall(b'{"jsonrpc":"2.0","id":"hostile:slow#1","method":"slow",'
+                          b'"params":{"seconds":' + str(arg or 5).encode() + b'}}')
+                c.recv(65536)
+            except OSError:
+                pass
+            c.close()
+        threading.Thread(target=call, daemon=True).start()
     elif action == "forged-id":
         w(b'{"jsonrpc":"2.0","id":"cln:forged#1","result":{"forged":true}}\n\n')
     elif action == "twice":
@@ -194,6 +214,7 @@ def handle(r):
     if m == "getmanifest":
         res = manifest()
     elif m == "init":
+        CONF[0] = p.get("configuration")
         res = {}
     elif m == "hello":
         action = p[0] if isinstance(p, list) and p else ""
