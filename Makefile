@@ -79,7 +79,9 @@ $(BUILD)/tests/plugins/%: tests/plugins/%.c | $(BUILD)/tests/plugins
 $(BUILD)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay-main.c $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay-main.c $(LIBOBJS) $(LDLIBS)
 
+# bench-smoke runs first so that prove's summary is the last thing printed.
 check: all $(UNITBIN) $(HELPBIN) $(REPLAYBIN)
+	BUILD=$(BUILD) bench/run --smoke
 	BUILD=$(BUILD) PR_BIN=$(CURDIR)/$(BUILD)/plugin-runner prove -f --timer \
 	    $(UNITBIN) $(REPLAYBIN) $(sort $(wildcard tests/integration/*.t))
 

@@ -19,6 +19,13 @@ void buf_append(struct buf *b, const void *p, size_t n);
 char *buf_tail(struct buf *b, size_t want);
 void buf_commit(struct buf *b, size_t n);	/* after writing into buf_tail */
 void buf_consume(struct buf *b, size_t n);
-static inline const char *buf_head(const struct buf *b) { return b->data + b->start; }
+/* Append all of src to dst and empty src. When dst is empty the two swap
+ * storage instead: a 50 MB message is then never copied a second time. */
+void buf_move_append(struct buf *dst, struct buf *src);
+/* NULL for a buffer that never held anything (NULL + 0 is undefined). */
+static inline const char *buf_head(const struct buf *b)
+{
+	return b->data ? b->data + b->start : NULL;
+}
 
 #endif

@@ -5,10 +5,14 @@
  * match jansson's JSON_COMPACT so the two agree (differential test):
  * no whitespace; strings re-escaped minimally: \" \\ \b \f \n \r \t, other
  * controls as \u00XX (upper-case hex), '/' and non-ASCII UTF-8 raw; numbers
- * copied byte for byte. Fuzzed: fuzz-canon.c; differential: test-canon.c */
+ * copied byte for byte. Duplicate keys in one object are refused, exactly as
+ * jansson's JSON_REJECT_DUPLICATES (keys compare as bytes; escaped keys are
+ * refused anyway, so raw bytes are decoded bytes), in O(total keys) time.
+ * Fuzzed: fuzz-canon.c; differential: test-canon.c */
 #ifndef PR_CANON_H
 #define PR_CANON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "buf.h"
 
@@ -21,6 +25,7 @@ enum canon_rc {
 	CANON_NUL,		/* NUL byte, raw or as \u0000 */
 	CANON_ESCAPED_KEY,	/* an object key containing a backslash escape */
 	CANON_TRAILING,		/* bytes after the top-level value */
+	CANON_DUP_KEY,		/* the same key twice in one object */
 };
 
 struct canon_err {
@@ -34,5 +39,24 @@ struct canon_err {
  * an object. Returns 0, or -1 with *err filled. */
 int canon_json(const char *in, size_t len, unsigned max_depth,
 	       struct buf *out, struct canon_err *err);
+
+/* Where the top-level object's members lie in the canonical text, so a
+ * caller can classify a message without a DOM. Offsets are relative to the
+ * start of the canonical text this call appended (out's head + its old
+ * length); a key span is the key's bytes without quotes, a value span the
+ * value's whole canonical text. The first CANON_TOP_MAX members, in order;
+ * `more` when there were more (then scan, e.g. with jspan_member()). */
+#define CANON_TOP_MAX 16
+struct canon_top {
+	struct {
+		size_t koff, klen, voff, vlen;
+	} m[CANON_TOP_MAX];
+	size_t n;
+	bool more;
+};
+
+/* canon_json(), also filling *top (may be NULL). */
+int canon_json_top(const char *in, size_t len, unsigned max_depth,
+		   struct buf *out, struct canon_top *top, struct canon_err *err);
 
 #endif

@@ -59,9 +59,10 @@ void framer_commit(struct framer *f, size_t n);
  * stay valid until framer_consume() or the next push. Leading whitespace
  * (space, tab, CR, LF) between frames is skipped.
  * FRAME_TOO_BIG in lenient mode: *msg, *len hold the frame's first
- * FRAMER_PREFIX_KEEP bytes (so the caller can sniff its id); call
+ * FRAMER_PREFIX_KEEP bytes, or max if smaller (so the caller can sniff its id); call
  * framer_consume() and the framer silently discards the rest of that frame
- * and then carries on. In strict mode TOO_BIG, TOO_DEEP and SYNTAX are final. */
+ * and then carries on. In strict mode TOO_BIG, TOO_DEEP and SYNTAX are final
+ * (SYNTAX in lenient mode too): later input is dropped, nothing is kept. */
 enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len);
 void framer_consume(struct framer *f);
 const char *framer_why(const struct framer *f);

@@ -19,6 +19,11 @@ struct rpcmsg {
 	json_t *params;		/* borrowed; may be NULL */
 	const char *canon;	/* canonical compact text (borrowed from `scratch`) */
 	size_t canon_len;
+	/* The DOM's numbers are not the message's: some number did not fit
+	 * jansson (an integer above int64, a real beyond a double such as
+	 * 1E400). The canonical bytes are exact, but decisions must not rest
+	 * on numbers and the DOM must not be re-emitted. */
+	bool numbers_approx;
 };
 
 /* Strictly decode frame[0..len): canon_json() into `scratch` (reset

@@ -57,3 +57,16 @@ void buf_consume(struct buf *b, size_t n)
 	b->start += n;
 	b->len -= n;
 }
+
+void buf_move_append(struct buf *dst, struct buf *src)
+{
+	if (dst->len == 0) {
+		struct buf t = *dst;
+		*dst = *src;
+		*src = t;
+		buf_consume(src, src->len);
+		return;
+	}
+	buf_append(dst, buf_head(src), src->len);
+	buf_consume(src, src->len);
+}

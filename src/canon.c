@@ -3,17 +3,26 @@
  *
  * Contract: include/canon.h. Output matches jansson's json_dumps(JSON_COMPACT)
  * except that number lexemes are copied byte for byte (jansson would turn
- * 0.1 into 0.10000000000000001 and refuses integers above INT64_MAX) and
- * duplicate keys are kept (jansson's JSON_REJECT_DUPLICATES, run by
- * jsonrpc.c on our output, rejects them). Keys are never unescaped: a key
+ * 0.1 into 0.10000000000000001 and refuses integers above INT64_MAX).
+ * Duplicate keys are refused as jansson's JSON_REJECT_DUPLICATES does, so
+ * jsonrpc.c can classify from our output without a DOM: each open object
+ * keeps its keys on a key stack; the first LINEAR_MAX keys of an object are
+ * compared linearly (cheap for the typical small object), beyond that the
+ * object's keys go into an open-addressing hash set (seeded hash, linear
+ * probing) whose entries are deleted again when the object closes, so the
+ * work is O(total keys) even for one object with a million keys and the
+ * set is empty between objects. Keys are never unescaped: a key
  * with a backslash is refused (CANON_ESCAPED_KEY) because lightningd compares
  * keys as raw bytes, so "m\u0065thod" must not become "method" here.
  *
  * Must not: recurse (nesting is tracked in a bit stack of max_depth bits,
- * checked before it grows), allocate beyond that stack and `out`, log, exit,
- * or touch `out` on failure. Output is never longer than the input (no
- * escape we emit is longer than the one it came from, raw controls are
- * refused), so the output space is reserved once up front.
+ * checked before it grows), allocate beyond that stack, the key stack, the
+ * hash set and `out` (all start on the C stack: a typical message costs no
+ * malloc), log, exit, or touch `out` on failure. Output is never longer than
+ * the input (no escape we emit is longer than the one it came from, raw
+ * controls are refused), and at every point no more has been written than
+ * read, so the output space is reserved once up front and the string loop
+ * may copy 8 bytes at a time.
  *
  * Called by jsonrpc_decode() and jsonrpc_sniff(); differential-tested
  * against jansson in test-canon.c; fuzzed by fuzz-canon.c. */
@@ -23,10 +32,18 @@
 #include "canon.h"
 #include "util.h"
 
+/* Objects with up to this many keys are checked for duplicates linearly. */
+#define LINEAR_MAX 8
+
+struct kent {
+	size_t off, len;	/* key bytes, relative to cx.start */
+};
+
 struct cx {
 	const unsigned char *in;
 	size_t len, pos;
 	char *o;		/* output cursor inside the reserved tail */
+	char *start;		/* first output byte of this call */
 	struct canon_err *err;
 	/* container stack: bit set = object, clear = array */
 	uint64_t local[16];
@@ -34,6 +51,19 @@ struct cx {
 	size_t stk_words;
 	size_t depth;
 	unsigned max_depth;
+	/* open objects: index of each one's first key in ks */
+	size_t olocal[32], *obase;
+	size_t nobj, ocap;
+	/* keys of all open objects, innermost last */
+	struct kent klocal[64], *ks;
+	size_t nk, kcap;
+	/* hash set over keys of objects beyond LINEAR_MAX keys: a slot is
+	 * 0 (empty) or (hash << 32 | key index + 1) */
+	uint64_t hlocal[128], *hs;
+	size_t hcap, hn;
+	/* top-level members */
+	struct canon_top *top;
+	size_t top_cur;		/* member whose value is open, or SIZE_MAX */
 };
 
 static int fail(struct cx *c, enum canon_rc rc, size_t off, const char *why)
@@ -95,6 +125,194 @@ static bool top_is_object(const struct cx *c)
 {
 	size_t d = c->depth - 1;
 	return c->stk[d / 64] >> (d % 64) & 1;
+}
+
+/* Grow a stack that may still live in the cx's own storage. */
+static void *grow(void *p, const void *local, size_t *cap, size_t elem)
+{
+	size_t nc = *cap * 2;
+	void *q;
+
+	if (p == local) {
+		q = xmalloc(nc * elem);
+		memcpy(q, p, *cap * elem);
+	} else {
+		q = xrealloc(p, nc * elem);
+	}
+	*cap = nc;
+	return q;
+}
+
+/* Process-wide seed from ASLR'd addresses: keeps an attacker from
+ * precomputing colliding keys without needing a syscall (the runner may be
+ * confined by then). */
+static uint64_t hash_seed(void)
+{
+	static uint64_t seed;
+	if (!seed) {
+		uint64_t s = (uint64_t)(uintptr_t)&seed * 0x9E3779B97F4A7C15ull;
+		s ^= (uint64_t)(uintptr_t)&s >> 4;
+		s ^= (uint64_t)(uintptr_t)hash_seed * 0xC2B2AE3D27D4EB4Full;
+		seed = s | 1;
+	}
+	return seed;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ull;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBull;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint32_t key_hash(const char *p, size_t n)
+{
+	uint64_t h = hash_seed() ^ (n * 0x9E3779B97F4A7C15ull), v;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&v, p, 8);
+		h = mix(h ^ v);
+	}
+	v = 0;
+	memcpy(&v, p, n);
+	return (uint32_t)(mix(h ^ v ^ (uint64_t)n << 59) >> 32);
+}
+
+static void hash_put(uint64_t *hs, size_t cap, uint64_t slot)
+{
+	size_t i = (size_t)(slot >> 32) & (cap - 1);
+
+	while (hs[i])
+		i = (i + 1) & (cap - 1);
+	hs[i] = slot;
+}
+
+static void hash_grow(struct cx *c)
+{
+	size_t nc = c->hcap * 2;
+	uint64_t *n = xcalloc(nc, sizeof(*n));
+
+	for (size_t i = 0; i < c->hcap; i++)
+		if (c->hs[i])
+			hash_put(n, nc, c->hs[i]);
+	if (c->hs != c->hlocal)
+		free(c->hs);
+	c->hs = n;
+	c->hcap = nc;
+}
+
+static bool key_eq(const struct cx *c, size_t k, const char *p, size_t n)
+{
+	return c->ks[k].len == n && memcmp(c->start + c->ks[k].off, p, n) == 0;
+}
+
+/* Insert key k (already on the key stack) of the object whose keys start at
+ * kbase; false if an equal key of that object is there. Slots of outer
+ * objects (index < kbase) never match. */
+static bool hash_add(struct cx *c, size_t kbase, size_t k)
+{
+	const char *p = c->start + c->ks[k].off;
+	size_t n = c->ks[k].len;
+	uint32_t h = key_hash(p, n);
+
+	if (c->hn + 1 > c->hcap / 2)
+		hash_grow(c);
+	size_t mask = c->hcap - 1, i = h & mask;
+	for (; c->hs[i]; i = (i + 1) & mask) {
+		uint64_t s = c->hs[i];
+		size_t j = (size_t)(s & 0xFFFFFFFF) - 1;
+		if ((uint32_t)(s >> 32) == h && j >= kbase && key_eq(c, j, p, n))
+			return false;
+	}
+	c->hs[i] = (uint64_t)h << 32 | (k + 1);
+	c->hn++;
+	return true;
+}
+
+/* Remove key k's slot (backward-shift deletion keeps probe runs intact). */
+static void hash_del(struct cx *c, size_t k)
+{
+	size_t mask = c->hcap - 1;
+	size_t i = key_hash(c->start + c->ks[k].off, c->ks[k].len) & mask;
+
+	while ((c->hs[i] & 0xFFFFFFFF) != k + 1)
+		i = (i + 1) & mask;
+	for (;;) {
+		size_t j = i;
+		c->hs[i] = 0;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!c->hs[j]) {
+				c->hn--;
+				return;
+			}
+			size_t home = (size_t)(c->hs[j] >> 32) & mask;
+			/* slot j may fill the hole at i unless its home lies
+			 * cyclically in (i, j] */
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		c->hs[i] = c->hs[j];
+		i = j;
+	}
+}
+
+static void obj_open(struct cx *c)
+{
+	if (c->nobj == c->ocap)
+		c->obase = grow(c->obase, c->olocal, &c->ocap, sizeof(*c->obase));
+	c->obase[c->nobj++] = c->nk;
+}
+
+static void obj_close(struct cx *c)
+{
+	size_t kbase = c->obase[--c->nobj];
+
+	if (c->nk - kbase > LINEAR_MAX)
+		for (size_t k = kbase; k < c->nk; k++)
+			hash_del(c, k);
+	c->nk = kbase;
+}
+
+/* The key just emitted (output bytes off..off+n) of the innermost object;
+ * in_off is its opening quote in the input, for the error. */
+static int obj_key(struct cx *c, size_t off, size_t n, size_t in_off)
+{
+	size_t kbase = c->obase[c->nobj - 1], have = c->nk - kbase;
+	const char *p = c->start + off;
+
+	if (have < LINEAR_MAX) {
+		for (size_t k = kbase; k < c->nk; k++)
+			if (key_eq(c, k, p, n))
+				return fail(c, CANON_DUP_KEY, in_off, "duplicate object key");
+	}
+	if (c->nk == c->kcap) {
+		if (c->nk >= UINT32_MAX - 1)
+			return fail(c, CANON_SYNTAX, in_off, "too many object keys");
+		c->ks = grow(c->ks, c->klocal, &c->kcap, sizeof(*c->ks));
+	}
+	c->ks[c->nk++] = (struct kent){ off, n };
+	if (have + 1 <= LINEAR_MAX)
+		return 0;
+	if (have == LINEAR_MAX) {
+		/* the object outgrows the linear check: its keys move into the
+		 * hash set (the first time in this call it is set up) */
+		if (!c->hs) {
+			memset(c->hlocal, 0, sizeof(c->hlocal));
+			c->hs = c->hlocal;
+			c->hcap = ARRAY_SIZE(c->hlocal);
+		}
+		for (size_t k = kbase; k < c->nk - 1; k++)
+			hash_add(c, kbase, k);
+	}
+	if (!hash_add(c, kbase, c->nk - 1)) {
+		c->nk--;
+		return fail(c, CANON_DUP_KEY, in_off, "duplicate object key");
+	}
+	return 0;
 }
 
 static int hex4(const unsigned char *p)

@@ -112,6 +112,19 @@ static void reply_continue(struct gate_io *io, const json_t *id)
 	json_decref(r);
 }
 
+/* Forward a message as its canonical bytes. They sit alone in g->scratch,
+ * so hand that storage over rather than copy it (m->canon is not valid
+ * afterwards). */
+static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
+{
+	if (m->canon == buf_head(&g->scratch) && m->canon_len == g->scratch.len) {
+		buf_append(&g->scratch, "\n\n", 2);
+		buf_move_append(out, &g->scratch);
+		return;
+	}
+	jsonrpc_emit_canon(out, m);
+}
+
 static bool topic_registered(const struct gate *g, const char *topic)
 {
 	if (!g->have_reg)
@@ -165,7 +178,7 @@ static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 		}
 		g->state = ST_MANIFEST_ASKED;
 		pend_add(g, m->id, PEND_GETMANIFEST, method);
-		jsonrpc_emit_canon(io->to_plugin, m);
+		forward(g, m, io->to_plugin);
 		return;
 	}
 	if (strcmp(method, "init") == 0) {
@@ -189,7 +202,7 @@ static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 	if (g->have_reg && hook_known(method)) {
 		if (strlist_has(&g->reg.hooks, method)) {
 			pend_add(g, m->id, PEND_HOOK, method);
-			jsonrpc_emit_canon(io->to_plugin, m);
+			forward(g, m, io->to_plugin);
 			return;
 		}
 		/* Never send a hook an error: lightningd would fatal(). */
@@ -208,14 +221,14 @@ static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 		registered = true;
 	if (registered) {
 		pend_add(g, m->id, PEND_METHOD, method);
-		jsonrpc_emit_canon(io->to_plugin, m);
+		forward(g, m, io->to_plugin);
 		return;
 	}
 	if (g->audit) {
 		log_deny("host: request %s for a method the plugin did not register (audit: forwarded)",
 			 method);
 		pend_add(g, m->id, PEND_METHOD, method);
-		jsonrpc_emit_canon(io->to_plugin, m);
+		forward(g, m, io->to_plugin);
 		return;
 	}
 	log_deny("host: request %s for a method the plugin did not register: denied", method);
@@ -228,12 +241,12 @@ static void host_notification(struct gate *g, struct rpcmsg *m, struct gate_io *
 {
 	/* deprecated_oneshot is addressed to this one plugin, unsubscribed. */
 	if (topic_registered(g, m->method) || strcmp(m->method, "deprecated_oneshot") == 0) {
-		jsonrpc_emit_canon(io->to_plugin, m);
+		forward(g, m, io->to_plugin);
 		return;
 	}
 	if (g->audit) {
 		log_deny("host: notification %s not subscribed (audit: forwarded)", m->method);
-		jsonrpc_emit_canon(io->to_plugin, m);
+		forward(g, m, io->to_plugin);
 		return;
 	}
 	log_deny("host: notification %s not subscribed: dropped", m->method);
@@ -356,6 +369,8 @@ static const char *notification_problem(const struct gate *g, const struct rpcms
 		return NULL;
 	}
 	if (strcmp(t, "progress") == 0) {
+		if (m->numbers_approx)
+			return "progress with numbers beyond 64 bits";
 		if (!json_is_object(p) || !names_pending(g, p))
 			return "progress for no pending request";
 		if (!is_uint(json_object_get(p, "num")) || !is_uint(json_object_get(p, "total")))
@@ -380,8 +395,13 @@ static enum gate_rc manifest_answer(struct gate *g, struct rpcmsg *m, struct gat
 	char why[512];
 
 	if (!result) {	/* an error: lightningd kills the plugin itself */
-		jsonrpc_emit_canon(io->to_host, m);
+		forward(g, m, io->to_host);
 		return GATE_OK;
+	}
+	if (m->numbers_approx) {
+		/* Filtering re-emits the manifest; it would change its numbers. */
+		log_error("manifest holds numbers beyond 64 bits or a double; cannot filter it exactly: ending the plugin");
+		return GATE_KILL;
 	}
 	if (g->learn)
 		learn_manifest(g->learn, result);
@@ -486,12 +506,21 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 	case PEND_INIT:
 		g->state = ST_RUNNING;
 		log_info("handshake: init answered");
-		jsonrpc_emit_canon(io->to_host, m);
+		forward(g, m, io->to_host);
 		break;
 	case PEND_HOOK:
-		if (hookreply_valid_net(name, m->root, g->network, why, sizeof(why)) &&
+		if (m->numbers_approx) {
+			snprintf(why, sizeof(why), "numbers beyond 64 bits or a double");
+			if (strcmp(name, "db_write") == 0) {
+				log_error("plugin: invalid db_write reply (%s): ending the plugin", why);
+				rc = GATE_KILL;
+			} else {
+				log_deny("plugin: invalid %s reply (%s): replaced with continue", name, why);
+				reply_continue(io, m->id);
+			}
+		} else if (hookreply_valid_net(name, m->root, g->network, why, sizeof(why)) &&
 		    replace_allowed(g, name, m->root, why, sizeof(why))) {
-			jsonrpc_emit_canon(io->to_host, m);
+			forward(g, m, io->to_host);
 		} else if (strcmp(name, "db_write") == 0) {
 			/* Only a genuine continue may pass; lightningd must halt. */
 			log_error("plugin: invalid db_write reply (%s): ending the plugin", why);
@@ -502,7 +531,7 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 		}
 		break;
 	case PEND_METHOD:
-		jsonrpc_emit_canon(io->to_host, m);
+		forward(g, m, io->to_host);
 		break;
 	}
 	free(name);
@@ -529,11 +558,11 @@ enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
 		bool custom = strcmp(m.method, "log") && strcmp(m.method, "message") &&
 			      strcmp(m.method, "progress");
 		if (!bad) {
-			jsonrpc_emit_canon(io->to_host, &m);
+			forward(g, &m, io->to_host);
 		} else if (g->audit && custom && (json_is_object(m.params) || json_is_array(m.params))) {
 			/* lightningd logs and drops undeclared topics itself. */
 			log_deny("plugin: notification %s: %s (audit: forwarded)", m.method, bad);
-			jsonrpc_emit_canon(io->to_host, &m);
+			forward(g, &m, io->to_host);
 		} else {
 			log_deny("plugin: notification %s dropped: %s", m.method, bad);
 		}

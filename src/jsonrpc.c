@@ -71,6 +71,42 @@ static void restore_int_id(struct rpcmsg *m)
 	free(raw);
 }
 
+/* A copy of canonical text with every number replaced by 0, for a DOM
+ * jansson can always build. Canonical text has no whitespace and only
+ * well-formed strings, so a number is any run outside a string that starts
+ * with '-' or a digit and ends at the next ',', ']' or '}'. */
+static char *numbers_zeroed(const char *t, size_t len, size_t *outlen)
+{
+	char *o = xmalloc(len + 1);
+	size_t n = 0;
+	bool in_str = false, esc = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+		if (in_str) {
+			o[n++] = c;
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			o[n++] = c;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			o[n++] = '0';
+			while (i + 1 < len && t[i + 1] != ',' && t[i + 1] != ']' && t[i + 1] != '}')
+				i++;
+		} else {
+			o[n++] = c;
+		}
+	}
+	*outlen = n;
+	return o;
+}
+
 int jsonrpc_decode(const char *frame, size_t len, unsigned max_depth,
 		   struct buf *scratch, struct rpcmsg *m, char *why, size_t whylen)
 {
@@ -93,6 +129,14 @@ int jsonrpc_decode(const char *frame, size_t len, unsigned max_depth,
 				     &jerr);
 		if (m->root)
 			restore_int_id(m);
+		m->numbers_approx = true;
+	}
+	if (!m->root && json_error_code(&jerr) == json_error_numeric_overflow) {
+		size_t zlen;
+		char *z = numbers_zeroed(m->canon, m->canon_len, &zlen);
+		m->root = json_loadb(z, zlen, JSON_REJECT_DUPLICATES, &jerr);
+		free(z);
+		m->numbers_approx = true;
 	}
 	if (!m->root) {
 		snprintf(why, whylen, "%s", jerr.text);

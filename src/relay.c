@@ -323,11 +323,13 @@ static void loop(struct relay *r)
 			else if (got > 0)
 				on_plugin_frames(r);
 		}
-		if (fds[P_PIN].revents && r->plug_in >= 0 && flush_to(r->plug_in, &r->to_plugin) < 0) {
+		/* Write what the reads just queued now, not after another
+		 * poll: one round trip then costs one poll per direction. */
+		if (r->to_plugin.len && r->plug_in >= 0 && flush_to(r->plug_in, &r->to_plugin) < 0) {
 			log_info("plugin closed its stdin");
 			close_plugin_stdin(r);
 		}
-		if (fds[P_HOUT].revents && flush_to(r->host_out, &r->to_host) < 0) {
+		if (r->to_host.len && !r->host_dead && flush_to(r->host_out, &r->to_host) < 0) {
 			log_info("host stopped reading our stdout: ending the plugin");
 			r->host_dead = true;
 			buf_consume(&r->to_host, r->to_host.len);

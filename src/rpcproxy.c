@@ -115,20 +115,38 @@ size_t rpcproxy_max_fds(const struct rpcproxy *rp)
 	return 1 + 2 * MAX_CONNS;
 }
 
-/* Track message boundaries in the host's stream, byte by byte, once. */
+/* Track message boundaries in the host's stream, each byte once. Inside
+ * strings (most of a listchannels answer) memchr jumps to the next quote;
+ * the next backslash is found once and remembered, so the scan stays
+ * linear however quotes and backslashes alternate. */
 static void boundary_feed(struct boundary *b, const char *p, size_t n)
 {
+	const char *bs = NULL;	/* next backslash at or after i, or NULL */
+	bool bs_known = false;
+
 	for (size_t i = 0; i < n; i++) {
-		char ch = p[i];
 		if (b->in_str) {
-			if (b->esc)
+			if (b->esc) {
 				b->esc = false;
-			else if (ch == '\\')
+				continue;
+			}
+			if (!bs_known || (bs && bs < p + i)) {
+				bs = memchr(p + i, '\\', n - i);
+				bs_known = true;
+			}
+			const char *q = memchr(p + i, '"', n - i);
+			if (bs && (!q || bs < q)) {
+				i = (size_t)(bs - p);
 				b->esc = true;
-			else if (ch == '"')
-				b->in_str = false;
+				continue;
+			}
+			if (!q)
+				return;
+			i = (size_t)(q - p);
+			b->in_str = false;
 			continue;
 		}
+		char ch = p[i];
 		switch (ch) {
 		case '"':
 			b->in_str = true;
@@ -285,21 +303,29 @@ static void try_connect(struct rpcproxy *rp, struct conn *c, double now)
 	c->up = fd;
 }
 
+static int write_some(int fd, struct buf *b);
+
+/* Stream the host's bytes to the plugin: read while there is something
+ * and room, handing each chunk on at once so neither side idles. */
 static void read_up(struct conn *c)
 {
-	char *tail = buf_tail(&c->to_down, READ_CHUNK);
-	ssize_t n = read(c->up, tail, READ_CHUNK);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		c->up_eof = true;
-		return;
-	}
-	boundary_feed(&c->bnd, tail, (size_t)n);
-	buf_commit(&c->to_down, (size_t)n);
-	if (c->local.len && at_boundary(&c->bnd)) {
-		buf_append(&c->to_down, buf_head(&c->local), c->local.len);
-		buf_consume(&c->local, c->local.len);
+	while (c->to_down.len < HWM) {
+		char *tail = buf_tail(&c->to_down, READ_CHUNK);
+		ssize_t n = read(c->up, tail, READ_CHUNK);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			c->up_eof = true;
+			return;
+		}
+		boundary_feed(&c->bnd, tail, (size_t)n);
+		buf_commit(&c->to_down, (size_t)n);
+		if (c->local.len && at_boundary(&c->bnd)) {
+			buf_append(&c->to_down, buf_head(&c->local), c->local.len);
+			buf_consume(&c->local, c->local.len);
+		}
+		if (write_some(c->down, &c->to_down) < 0)
+			return;
 	}
 }
 

@@ -9,9 +9,11 @@ concrete bytes.
 Who uses it: tests/integration/1*.t, 2*.t, 4*-rpc-*.t.
 """
 
+import atexit
 import copy
 import json
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -135,6 +137,7 @@ def policy(**over):
 
 def write_policy(obj):
     d = tempfile.mkdtemp(prefix="prpol-")
+    atexit.register(shutil.rmtree, d, True)
     return fakehost.write_policy(obj, d)
 
 

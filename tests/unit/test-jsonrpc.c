@@ -126,7 +126,16 @@ static void test_strict(void)
 	ok(rc == -1 && strstr(why, "deep"), "depth cap applies (%s)", why);
 	rc = jsonrpc_decode(S("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1e400}"),
 			    64, &scratch, &m, why, sizeof(why));
-	ok(rc == -1 && !m.root, "a real overflowing a double is refused (%s)", why);
+	ok(rc == 0 && m.root && m.numbers_approx && m.kind == MSG_RESPONSE,
+	   "a real overflowing a double is valid JSON: decoded, numbers marked approximate");
+	ok(rc == 0 && m.canon_len == strlen("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1e400}") &&
+	   memcmp(m.canon, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1e400}", m.canon_len) == 0,
+	   "... and its canonical bytes keep 1e400 exactly");
+	rpcmsg_clear(&m);
+	rc = jsonrpc_decode(S("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":{\"x\":1}}"),
+			    64, &scratch, &m, why, sizeof(why));
+	ok(rc == 0 && !m.numbers_approx, "ordinary numbers are not marked approximate");
+	rpcmsg_clear(&m);
 
 	/* u64 msat values and reals reach the other side byte-exact. */
 	const char big[] = "{ \"jsonrpc\" : \"2.0\", \"id\" : 7, \"result\" : "
