@@ -445,44 +445,92 @@ static size_t utf8_len(const struct cx *c, size_t i)
 	return n;
 }
 
+/* String byte classes: 0 is copied as is. */
+enum { SC_PLAIN, SC_QUOTE, SC_BSLASH, SC_CTRL, SC_NUL, SC_HIGH };
+static const unsigned char str_class[256] = {
+	[0] = SC_NUL,
+	[1 ... 0x1F] = SC_CTRL,
+	['"'] = SC_QUOTE,
+	['\\'] = SC_BSLASH,
+	[0x80 ... 0xFF] = SC_HIGH,
+};
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Are all 8 bytes plain: 0x20..0x7F but '"' and '\\'? (Exact: the
+ * "has a byte below n" trick only errs after a true hit.) */
+static inline bool plain8(uint64_t v)
+{
+	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
+	uint64_t bad = (v - ONES * 0x20) | (q - ONES) | (b - ONES);
+	bad &= ~v & ~q & ~b;	/* high bit of v is checked separately */
+	return !((bad | v) & HIGHS);
+}
+
 /* The string starting at in[pos] ('"'). Keys must not contain escapes. */
 static int string(struct cx *c, bool key)
 {
 	const unsigned char *in = c->in;
-	size_t i = c->pos + 1, first_esc = SIZE_MAX;
+	size_t i = c->pos + 1, len = c->len, first_esc = SIZE_MAX;
+	char *o = c->o;
 
-	*c->o++ = '"';
+	*o++ = '"';
 	for (;;) {
-		if (i >= c->len)
+		/* plain runs 8 bytes at a time: never more written than read,
+		 * so the 8-byte store stays inside the reserved output */
+		while (i + 8 <= len) {
+			uint64_t v;
+			memcpy(&v, in + i, 8);
+			if (!plain8(v))
+				break;
+			memcpy(o, &v, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i >= len) {
+			c->o = o;
 			return fail(c, CANON_SYNTAX, c->pos, "unterminated string");
+		}
 		unsigned char b = in[i];
-		if (b == '"')
+		switch (str_class[b]) {
+		case SC_PLAIN:
+			*o++ = (char)b;
+			i++;
+			continue;
+		case SC_QUOTE:
 			break;
-		if (b == 0)
+		case SC_NUL:
 			return fail(c, CANON_NUL, i, "NUL byte in string");
-		if (b < 0x20)
+		case SC_CTRL:
 			return fail(c, CANON_CTRL, i, "raw control character in string");
-		if (b == '\\') {
+		case SC_BSLASH: {
 			uint32_t cp;
 			int n = escape(c, i, &cp);
 			if (n < 0)
 				return -1;
 			if (first_esc == SIZE_MAX)
 				first_esc = i;
+			c->o = o;
 			emit_cp(c, cp);
+			o = c->o;
 			i += (size_t)n;
-		} else if (b < 0x80) {
-			*c->o++ = (char)b;
-			i++;
-		} else {
+			continue;
+		}
+		case SC_HIGH:
+		default: {
 			size_t n = utf8_len(c, i);
 			if (!n)
 				return fail(c, CANON_UTF8, i, "invalid UTF-8 in string");
-			memcpy(c->o, in + i, n);
-			c->o += n;
+			memcpy(o, in + i, n);
+			o += n;
 			i += n;
+			continue;
 		}
+		}
+		break;	/* closing quote */
 	}
+	c->o = o;
 	if (key && first_esc != SIZE_MAX)
 		return fail(c, CANON_ESCAPED_KEY, first_esc,
 			    "object key contains a backslash escape");
@@ -567,6 +615,8 @@ static int value(struct cx *c, enum state *st)
 	case '[':
 		if (push(c, b == '{') < 0)
 			return -1;
+		if (b == '{')
+			obj_open(c);
 		*c->o++ = (char)b;
 		c->pos++;
 		*st = b == '{' ? ST_OBJ_FIRST : ST_ARR_FIRST;
@@ -584,9 +634,25 @@ static int value(struct cx *c, enum state *st)
 
 static void pop(struct cx *c, enum state *st)
 {
+	if (c->in[c->pos] == '}')
+		obj_close(c);
 	*c->o++ = (char)c->in[c->pos++];
 	c->depth--;
 	*st = ST_AFTER;
+}
+
+/* A key of the top-level object starts (output offset off, its quote). */
+static void top_key(struct cx *c, size_t off)
+{
+	struct canon_top *t = c->top;
+
+	if (t->n == CANON_TOP_MAX) {
+		t->more = true;
+		return;
+	}
+	t->m[t->n].koff = off + 1;
+	t->m[t->n].klen = (size_t)(c->o - c->start) - off - 2;
+	c->top_cur = t->n++;
 }
 
 static int parse(struct cx *c)
@@ -624,19 +690,32 @@ static int parse(struct cx *c)
 		case ST_KEY:
 			if (b != '"')
 				return unexpected(c, c->pos, "object key expected");
+			size_t kin = c->pos, kout = (size_t)(c->o - c->start);
 			if (string(c, true) < 0)
 				return -1;
+			if (obj_key(c, kout + 1, (size_t)(c->o - c->start) - kout - 2, kin) < 0)
+				return -1;
+			if (c->depth == 1 && c->top)
+				top_key(c, kout);
 			skip_ws(c);
 			if (c->pos >= c->len || c->in[c->pos] != ':')
 				return unexpected(c, c->pos, "':' expected");
 			*c->o++ = ':';
 			c->pos++;
+			if (c->top_cur != SIZE_MAX && c->depth == 1)
+				c->top->m[c->top_cur].voff = (size_t)(c->o - c->start);
 			st = ST_VALUE;
 			break;
 		case ST_AFTER:
 			if (c->depth == 0)
 				return fail(c, CANON_TRAILING, c->pos,
 					    "trailing bytes after the object");
+			if (c->depth == 1 && c->top_cur != SIZE_MAX) {
+				struct canon_top *t = c->top;
+				t->m[c->top_cur].vlen = (size_t)(c->o - c->start) -
+							t->m[c->top_cur].voff;
+				c->top_cur = SIZE_MAX;
+			}
 			if (b == ',') {
 				*c->o++ = ',';
 				c->pos++;
@@ -652,30 +731,62 @@ static int parse(struct cx *c)
 	}
 }
 
-int canon_json(const char *in, size_t len, unsigned max_depth,
-	       struct buf *out, struct canon_err *err)
+int canon_json_top(const char *in, size_t len, unsigned max_depth,
+		   struct buf *out, struct canon_top *top, struct canon_err *err)
 {
 	struct canon_err dummy;
-	struct cx c = {
-		.in = (const unsigned char *)in,
-		.len = len,
-		.err = err ? err : &dummy,
-		.stk_words = ARRAY_SIZE(c.local),
-		.max_depth = max_depth,
-	};
+	/* Not a designated initialiser: that would zero the on-stack
+	 * arrays (about 3 KiB) on every call; only what is read is set. */
+	struct cx c;
 
+	c.in = (const unsigned char *)in;
+	c.len = len;
+	c.pos = 0;
+	c.err = err ? err : &dummy;
 	c.stk = c.local;
+	c.stk_words = ARRAY_SIZE(c.local);
+	c.depth = 0;
+	c.max_depth = max_depth;
+	c.obase = c.olocal;
+	c.nobj = 0;
+	c.ocap = ARRAY_SIZE(c.olocal);
+	c.ks = c.klocal;
+	c.nk = 0;
+	c.kcap = ARRAY_SIZE(c.klocal);
+	c.hs = NULL;
+	c.hcap = c.hn = 0;
+	c.top = top;
+	c.top_cur = SIZE_MAX;
+	if (top) {
+		top->n = 0;
+		top->more = false;
+	}
 	c.err->rc = CANON_OK;
 	c.err->offset = 0;
 	c.err->why = NULL;
 	/* Output never exceeds the input; nothing is committed on failure. */
-	char *start = buf_tail(out, len ? len : 1);
-	c.o = start;
+	c.start = buf_tail(out, len ? len : 1);
+	c.o = c.start;
 	int rc = parse(&c);
 	if (c.stk != c.local)
 		free(c.stk);
-	if (rc < 0)
+	if (c.obase != c.olocal)
+		free(c.obase);
+	if (c.ks != c.klocal)
+		free(c.ks);
+	if (c.hs != c.hlocal)
+		free(c.hs);
+	if (rc < 0) {
+		if (top)
+			top->n = 0;
 		return -1;
-	buf_commit(out, (size_t)(c.o - start));
+	}
+	buf_commit(out, (size_t)(c.o - c.start));
 	return 0;
+}
+
+int canon_json(const char *in, size_t len, unsigned max_depth,
+	       struct buf *out, struct canon_err *err)
+{
+	return canon_json_top(in, len, max_depth, out, NULL, err);
 }

@@ -101,6 +101,77 @@ def act(rid, action, arg):
                 pass
             c.close()
         threading.Thread(target=call, daemon=True).start()
+    elif action == "connflood":
+        # open N connections to the RPC socket at once and hold them; then
+        # report how many the runner closed, and whether a fresh call works
+        import socket
+        import time
+        conf = CONF[0] or {}
+        path = os.path.join(conf.get("lightning-dir", "."), conf.get("rpc-file", "lightning-rpc"))
+        held, refused = [], 0
+        for _ in range(int(arg or 1000)):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(5)
+            try:
+                c.connect(path)
+                held.append(c)
+            except OSError:
+                refused += 1
+                c.close()
+        time.sleep(1.0)
+        closed = 0
+        for c in held:
+            c.setblocking(False)
+            try:
+                if c.recv(1) == b"":
+                    closed += 1
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed += 1
+        for c in held:
+            c.close()
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(10)
+        c.connect(path)
+        c.sendall(b'{"jsonrpc":"2.0","id":"hostile:getinfo#1","method":"getinfo","params":{}}')
+        reply = c.recv(65536)
+        c.close()
+        emit({"jsonrpc": "2.0", "id": rid,
+              "result": {"opened": len(held), "refused": refused, "closed_by_runner": closed,
+                         "after": reply.decode("latin-1")}})
+        return False
+    elif action == "endless":
+        # one request that never ends: arg MB of a string, then wait for the
+        # runner to cut the connection
+        import socket
+        conf = CONF[0] or {}
+        path = os.path.join(conf.get("lightning-dir", "."), conf.get("rpc-file", "lightning-rpc"))
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(20)
+        c.connect(path)
+        sent, err = 0, ""
+        chunk = b"x" * 65536
+        try:
+            c.sendall(b'{"jsonrpc":"2.0","id":"hostile:e#1","method":"getinfo","params":{"p":"')
+            for _ in range(int(arg or 64) * 16):
+                c.sendall(chunk)
+                sent += len(chunk)
+        except OSError as e:
+            err = str(e)
+        reply = b""
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                reply += b
+        except OSError as e:
+            err = err or str(e)
+        c.close()
+        emit({"jsonrpc": "2.0", "id": rid,
+              "result": {"sent": sent, "error": err, "reply": reply.decode("latin-1")}})
+        return False
     elif action == "forged-id":
         w(b'{"jsonrpc":"2.0","id":"cln:forged#1","result":{"forged":true}}\n\n')
     elif action == "twice":
