@@ -3,7 +3,7 @@
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
-sysconfdir ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+sysconfdir ?= /etc
 POLICYDIR  ?= $(sysconfdir)/plugin-runner
 DESTDIR    ?=
 VERSION    := 0.1.0
@@ -63,6 +63,14 @@ $(BUILD)/plugin-runner: $(OBJS)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The policy directory is compiled in: rebuild main.o whenever it changes
+# (e.g. `make install sysconfdir=/usr/local/etc` after a plain `make`).
+$(BUILD)/config.stamp: FORCE | $(BUILD)
+	@echo '$(POLICYDIR) $(VERSION)' | cmp -s - $@ || echo '$(POLICYDIR) $(VERSION)' > $@
+$(BUILD)/main.o $(BUILD)/policy_find.o: $(BUILD)/config.stamp
+.PHONY: FORCE
+FORCE:
 
 $(BUILD) $(BUILD)/tests $(BUILD)/tests/plugins:
 	mkdir -p $@

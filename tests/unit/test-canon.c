@@ -1,7 +1,10 @@
 /* test-canon.c - canon.c: a table of valid/invalid inputs with exact output
- * and error codes, then a differential test against jansson 2.14 over a few
- * thousand generated and mutated inputs (deterministic PRNG). */
+ * and error codes, duplicate keys (linear and hashed objects, nesting, a
+ * million keys), top-level member spans, then a differential test against
+ * jansson 2.14 (JSON_REJECT_DUPLICATES) over a few thousand generated and
+ * mutated inputs (deterministic PRNG), and a throughput figure (diag only). */
 #include <jansson.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -34,7 +37,9 @@ static const struct okcase good[] = {
 	{ S("{\"\xc3\xa9\":\"\xe6\x97\xa5 \xf4\x8f\xbf\xbf \x7f /\"}"),
 	  "{\"\xc3\xa9\":\"\xe6\x97\xa5 \xf4\x8f\xbf\xbf \x7f /\"}" },
 	{ S("{\"a\":{},\"b\":[],\"c\":[[]],\"\":\"\"}"), "{\"a\":{},\"b\":[],\"c\":[[]],\"\":\"\"}" },
-	{ S("{\"a\":1,\"a\":2}"), "{\"a\":1,\"a\":2}" },	/* duplicates: jsonrpc's job */
+	{ S("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}"),
+	  "{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}" },	/* same key, other objects */
+	{ S("{\"a\":1,\"A\":2,\"a \":3,\"\":4}"), "{\"a\":1,\"A\":2,\"a \":3,\"\":4}" },
 	{ S("{\"id\":\"cln:getmanifest#1\",\"x\":[1,[2,[3]]]}"),
 	  "{\"id\":\"cln:getmanifest#1\",\"x\":[1,[2,[3]]]}" },
 };
@@ -140,6 +145,15 @@ static const struct badcase bad[] = {
 	{ S("{\"\\/\":1}"), CANON_ESCAPED_KEY, 2 },
 	{ S("{\"a\":{\"b\\n\":1}}"), CANON_ESCAPED_KEY, 8 },
 	{ S("{\"a\\x\":1}"), CANON_SYNTAX, 4 },	/* a bad escape is a bad escape */
+	/* duplicate keys, at the second occurrence's quote */
+	{ S("{\"a\":1,\"a\":2}"), CANON_DUP_KEY, 7 },
+	{ S("{ \"a\" : 1 , \"a\" : 2 }"), CANON_DUP_KEY, 12 },
+	{ S("{\"x\":{\"b\":1,\"b\":[]}}"), CANON_DUP_KEY, 12 },
+	{ S("{\"x\":[{},{\"b\":1,\"c\":{\"b\":2},\"b\":3}]}"), CANON_DUP_KEY, 28 },
+	{ S("{\"\xc3\xa9\":1,\"\xc3\xa9\":1}"), CANON_DUP_KEY, 8 },
+	{ S("{\"\":1,\"\":1}"), CANON_DUP_KEY, 6 },
+	{ S("{\"a\":1,\"a\":2,\"b\":x}"), CANON_DUP_KEY, 7 },	/* first error wins */
+	{ S("{\"a\":1,\"b\":x,\"a\":2}"), CANON_SYNTAX, 11 },
 };
 
 static void test_table(void)
