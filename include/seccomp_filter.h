@@ -1,32 +1,38 @@
 /* seccomp_filter.h - libseccomp filters built from named syscall groups
- * (STYLE C9). Built before clone (STYLE P4) so a policy error surfaces
- * before anything changes; loaded as the last step before exec. */
+ * (STYLE C9), compiled to classic BPF programs. The policy is checked
+ * before clone (STYLE P4) so a policy error surfaces before anything
+ * changes; the programs are compiled while the sandbox child builds its
+ * root, and loaded as the last step before exec. */
 #ifndef PR_SECCOMP_FILTER_H
 #define PR_SECCOMP_FILTER_H
 
 #include <jansson.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <sys/types.h>
 #include "policy.h"
 
-/* The plugin's filter: built-in allowlist adjusted by sandbox.seccomp
- * allow/deny, then the fixed rules. An unknown name dies with 125. */
-scmp_filter_ctx seccomp_filter_plugin(const struct policy *p);
+/* The policy's sandbox.seccomp names: an unknown one dies with 125. */
+void seccomp_filter_plugin_check(const struct policy *p);
 
-/* Loaded BEFORE the plugin's filter (the other way round seccomp() would be
- * denied): default allow, ioctl TIOCSTI/TIOCLINUX -> EPERM on the low 32
- * bits of cmd. */
-scmp_filter_ctx seccomp_filter_plugin_ioctl(void);
+/* The plugin's ONE filter: the built-in allowlist adjusted by
+ * sandbox.seccomp allow/deny, the fixed rules, and in front of them ioctl
+ * TIOCSTI/TIOCLINUX -> EPERM on the low 32 bits of cmd. out->filter is
+ * malloc'd (free it). */
+void seccomp_filter_plugin_prog(const struct policy *p, struct sock_fprog *out);
 
 /* The pid-1 reaper's filter: waiting, forwarding signals, exiting. */
-scmp_filter_ctx seccomp_filter_reaper(void);
+void seccomp_filter_reaper_prog(struct sock_fprog *out);
 
 /* The relay's own filter (read/write/poll/accept/connect/...); kill() only
  * to `reaper` (0: no kill at all), tgkill() only to ourselves. */
-scmp_filter_ctx seccomp_filter_runner(pid_t reaper);
+void seccomp_filter_runner_prog(pid_t reaper, struct sock_fprog *out);
 
-/* seccomp_load() and release; dies on failure. */
-void seccomp_filter_load(scmp_filter_ctx ctx, const char *what);
+/* seccomp(SECCOMP_SET_MODE_FILTER) of a compiled program; no_new_privs must
+ * be set. The _prog form returns 0 or -errno (for the plugin, whose error
+ * travels to the runner); the other dies. */
+int seccomp_filter_load_prog(const struct sock_fprog *prog);
+void seccomp_filter_load(const struct sock_fprog *prog, const char *what);
 
 /* Summary for `check`: default action, groups, allow/deny, fixed rules. */
 void seccomp_filter_describe(const struct policy *p, json_t *out);

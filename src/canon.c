@@ -24,7 +24,8 @@
  * read, so the output space is reserved once up front and the string loop
  * may copy 8 bytes at a time.
  *
- * Called by jsonrpc_decode() and jsonrpc_sniff(); differential-tested
+ * Called by jsonrpc_decode_lazy() (and so jsonrpc_decode()) and
+ * jsonrpc_sniff(); differential-tested
  * against jansson in test-canon.c; fuzzed by fuzz-canon.c. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,7 +37,9 @@
 #define LINEAR_MAX 8
 
 struct kent {
-	size_t off, len;	/* key bytes, relative to cx.start */
+	size_t off;		/* key bytes, relative to cx.start */
+	uint32_t len;
+	uint32_t hash;		/* set once the object is hashed */
 };
 
 struct cx {
@@ -59,8 +62,9 @@ struct cx {
 	size_t nk, kcap;
 	/* hash set over keys of objects beyond LINEAR_MAX keys: a slot is
 	 * 0 (empty) or (hash << 32 | key index + 1) */
-	uint64_t hlocal[128], *hs;
+	uint64_t hlocal[64], *hs;
 	size_t hcap, hn;
+	size_t hopen;		/* open objects that are hashed */
 	/* top-level members */
 	struct canon_top *top;
 	size_t top_cur;		/* member whose value is open, or SIZE_MAX */
@@ -82,8 +86,11 @@ static int unexpected(struct cx *c, size_t off, const char *why)
 	return fail(c, CANON_SYNTAX, off, why);
 }
 
-static void skip_ws(struct cx *c)
+static inline void skip_ws(struct cx *c)
 {
+	/* canonical or compact input: usually nothing to skip */
+	if (c->pos < c->len && c->in[c->pos] > ' ')
+		return;
 	while (c->pos < c->len) {
 		unsigned char b = c->in[c->pos];
 		if (b != ' ' && b != '\t' && b != '\n' && b != '\r')
@@ -168,17 +175,35 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-static uint32_t key_hash(const char *p, size_t n)
+/* Hash of the key at output offset off: whole 8-byte words, then the last
+ * 1..7 bytes as one overlapping load shifted down (the bytes before a key
+ * are always written output; a key too near the start is read bytewise). */
+static uint32_t key_hash(const char *base, size_t off, size_t n)
 {
+	const char *p = base + off;
 	uint64_t h = hash_seed() ^ (n * 0x9E3779B97F4A7C15ull), v;
+	size_t i = 0;
 
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&v, p, 8);
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, p + i, 8);
 		h = mix(h ^ v);
 	}
-	v = 0;
-	memcpy(&v, p, n);
-	return (uint32_t)(mix(h ^ v ^ (uint64_t)n << 59) >> 32);
+	size_t r = n - i;
+	if (r) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (off + n >= 8) {
+			memcpy(&v, p + n - 8, 8);
+			v >>= 8 * (8 - r);
+		} else
+#endif
+		{
+			v = 0;
+			for (size_t j = 0; j < r; j++)
+				v |= (uint64_t)(unsigned char)p[i + j] << (8 * j);
+		}
+		h = mix(h ^ v ^ UINT64_C(0xA5A5A5A5A5A5A5A5));
+	}
+	return (uint32_t)(h >> 32);
 }
 
 static void hash_put(uint64_t *hs, size_t cap, uint64_t slot)
@@ -204,9 +229,12 @@ static void hash_grow(struct cx *c)
 	c->hcap = nc;
 }
 
-static bool key_eq(const struct cx *c, size_t k, const char *p, size_t n)
+static inline bool key_eq(const struct cx *c, size_t k, const char *p, size_t n)
 {
-	return c->ks[k].len == n && memcmp(c->start + c->ks[k].off, p, n) == 0;
+	const char *q = c->start + c->ks[k].off;
+
+	/* most keys of one object differ in length or first byte */
+	return c->ks[k].len == n && (!n || (q[0] == p[0] && memcmp(q, p, n) == 0));
 }
 
 /* Insert key k (already on the key stack) of the object whose keys start at
@@ -216,8 +244,9 @@ static bool hash_add(struct cx *c, size_t kbase, size_t k)
 {
 	const char *p = c->start + c->ks[k].off;
 	size_t n = c->ks[k].len;
-	uint32_t h = key_hash(p, n);
+	uint32_t h = key_hash(c->start, c->ks[k].off, n);
 
+	c->ks[k].hash = h;
 	if (c->hn + 1 > c->hcap / 2)
 		hash_grow(c);
 	size_t mask = c->hcap - 1, i = h & mask;
@@ -236,7 +265,7 @@ static bool hash_add(struct cx *c, size_t kbase, size_t k)
 static void hash_del(struct cx *c, size_t k)
 {
 	size_t mask = c->hcap - 1;
-	size_t i = key_hash(c->start + c->ks[k].off, c->ks[k].len) & mask;
+	size_t i = c->ks[k].hash & mask;
 
 	while ((c->hs[i] & 0xFFFFFFFF) != k + 1)
 		i = (i + 1) & mask;
@@ -271,9 +300,24 @@ static void obj_close(struct cx *c)
 {
 	size_t kbase = c->obase[--c->nobj];
 
-	if (c->nk - kbase > LINEAR_MAX)
-		for (size_t k = kbase; k < c->nk; k++)
-			hash_del(c, k);
+	if (c->nk - kbase > LINEAR_MAX) {
+		c->hopen--;
+		if (!c->nobj) {
+			/* the top-level object: its slots die with the call */
+		} else if (!c->hopen) {
+			/* no hashed object left open: start afresh, small */
+			if (c->hs != c->hlocal)
+				free(c->hs);
+			memset(c->hlocal, 0, sizeof(c->hlocal));
+			c->hs = c->hlocal;
+			c->hcap = ARRAY_SIZE(c->hlocal);
+			c->hn = 0;
+		} else {
+			/* an outer object is hashed: keep its slots, drop ours */
+			for (size_t k = kbase; k < c->nk; k++)
+				hash_del(c, k);
+		}
+	}
 	c->nk = kbase;
 }
 
@@ -289,12 +333,11 @@ static int obj_key(struct cx *c, size_t off, size_t n, size_t in_off)
 			if (key_eq(c, k, p, n))
 				return fail(c, CANON_DUP_KEY, in_off, "duplicate object key");
 	}
-	if (c->nk == c->kcap) {
-		if (c->nk >= UINT32_MAX - 1)
-			return fail(c, CANON_SYNTAX, in_off, "too many object keys");
+	if (c->nk >= UINT32_MAX - 1 || n > UINT32_MAX)	/* 32-bit fields */
+		return fail(c, CANON_SYNTAX, in_off, "too many or too long object keys");
+	if (c->nk == c->kcap)
 		c->ks = grow(c->ks, c->klocal, &c->kcap, sizeof(*c->ks));
-	}
-	c->ks[c->nk++] = (struct kent){ off, n };
+	c->ks[c->nk++] = (struct kent){ off, (uint32_t)n, 0 };
 	if (have + 1 <= LINEAR_MAX)
 		return 0;
 	if (have == LINEAR_MAX) {
@@ -305,6 +348,7 @@ static int obj_key(struct cx *c, size_t off, size_t n, size_t in_off)
 			c->hs = c->hlocal;
 			c->hcap = ARRAY_SIZE(c->hlocal);
 		}
+		c->hopen++;
 		for (size_t k = kbase; k < c->nk - 1; k++)
 			hash_add(c, kbase, k);
 	}
@@ -458,14 +502,16 @@ static const unsigned char str_class[256] = {
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Are all 8 bytes plain: 0x20..0x7F but '"' and '\\'? (Exact: the
- * "has a byte below n" trick only errs after a true hit.) */
-static inline bool plain8(uint64_t v)
+/* Lanes (high bit set) of the 8 bytes in v that are not plain, i.e. not
+ * 0x20..0x7F but '"' and '\\'. Exact up to and including the lowest
+ * flagged lane (a borrow only propagates upward from a true hit), which is
+ * all that is used. */
+static inline uint64_t special8(uint64_t v)
 {
 	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
 	uint64_t bad = (v - ONES * 0x20) | (q - ONES) | (b - ONES);
-	bad &= ~v & ~q & ~b;	/* high bit of v is checked separately */
-	return !((bad | v) & HIGHS);
+	bad &= ~v & ~q & ~b;	/* bytes >= 0x80 are flagged by v itself */
+	return (bad | v) & HIGHS;
 }
 
 /* The string starting at in[pos] ('"'). Keys must not contain escapes. */
@@ -478,13 +524,19 @@ static int string(struct cx *c, bool key)
 	*o++ = '"';
 	for (;;) {
 		/* plain runs 8 bytes at a time: never more written than read,
-		 * so the 8-byte store stays inside the reserved output */
+		 * so the 8-byte store stays inside the reserved output (bytes
+		 * stored past the run are overwritten or never committed) */
 		while (i + 8 <= len) {
-			uint64_t v;
+			uint64_t v, sp;
 			memcpy(&v, in + i, 8);
-			if (!plain8(v))
-				break;
+			sp = special8(v);
 			memcpy(o, &v, 8);
+			if (sp) {
+				size_t k = (size_t)__builtin_ctzll(sp) / 8;
+				o += k;
+				i += k;
+				goto special;
+			}
 			o += 8;
 			i += 8;
 		}
@@ -492,6 +544,7 @@ static int string(struct cx *c, bool key)
 			c->o = o;
 			return fail(c, CANON_SYNTAX, c->pos, "unterminated string");
 		}
+special:;
 		unsigned char b = in[i];
 		switch (str_class[b]) {
 		case SC_PLAIN:
@@ -754,7 +807,7 @@ int canon_json_top(const char *in, size_t len, unsigned max_depth,
 	c.nk = 0;
 	c.kcap = ARRAY_SIZE(c.klocal);
 	c.hs = NULL;
-	c.hcap = c.hn = 0;
+	c.hcap = c.hn = c.hopen = 0;
 	c.top = top;
 	c.top_cur = SIZE_MAX;
 	if (top) {

@@ -85,31 +85,33 @@ static char *id_key(const json_t *id)
 	return k;
 }
 
-static void pend_add(struct gate *g, const json_t *id, enum pend_kind kind,
+/* The same key without a DOM: a valid id's canonical bytes are that text. */
+static char *msg_id_key(const struct rpcmsg *m)
+{
+	return xstrndup(m->canon + m->id_span.off, m->id_span.len);
+}
+
+static void pend_add(struct gate *g, const char *key, enum pend_kind kind,
 		     const char *name)
 {
-	char *k = id_key(id);
-	json_object_set_new(g->pending, k,
+	json_object_set_new(g->pending, key,
 			    json_pack("{s:i,s:s}", "kind", (int)kind, "name", name));
-	free(k);
 }
 
 /* ---- small builders ---- */
 
-static void reply_error(struct gate_io *io, const json_t *id, int code,
-			const char *method, const char *rule, const char *fmt_msg)
+static void reply_error(struct gate_io *io, const char *id_raw, int code,
+			const char *method, const char *rule, const char *msg)
 {
-	json_t *data = json_pack("{s:s,s:s}", "method", method, "rule", rule);
-	json_t *r = jsonrpc_error(id, code, fmt_msg, data);
-	jsonrpc_emit_json(io->to_host, r);
-	json_decref(r);
+	jsonrpc_emit_error_raw(io->to_host, id_raw, code, msg, method, rule);
 }
 
-static void reply_continue(struct gate_io *io, const json_t *id)
+static void reply_continue(struct gate_io *io, const char *id_raw)
 {
-	json_t *r = jsonrpc_result(id, json_pack("{s:s}", "result", "continue"));
-	jsonrpc_emit_json(io->to_host, r);
-	json_decref(r);
+	char *wire = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"result\":\"continue\"}}\n\n",
+			       id_raw);
+	buf_append(io->to_host, wire, strlen(wire));
+	free(wire);
 }
 
 /* Forward a message as its canonical bytes. They sit alone in g->scratch,
@@ -168,73 +170,79 @@ static int rewrite_init(struct gate *g, json_t *params)
 static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 {
 	const char *method = m->method;
+	char *key = msg_id_key(m);	/* freed at out */
 
 	if (strcmp(method, "getmanifest") == 0) {
 		if (g->state != ST_NEW) {
 			log_deny("host: second getmanifest refused");
-			reply_error(io, m->id, -32600, method, "getmanifest once",
+			reply_error(io, key, -32600, method, "getmanifest once",
 				    "plugin-runner: getmanifest was already answered");
-			return;
+			goto out;
 		}
 		g->state = ST_MANIFEST_ASKED;
-		pend_add(g, m->id, PEND_GETMANIFEST, method);
+		pend_add(g, key, PEND_GETMANIFEST, method);
 		forward(g, m, io->to_plugin);
-		return;
+		goto out;
 	}
 	if (strcmp(method, "init") == 0) {
 		if (g->state != ST_MANIFEST_DONE) {
 			log_deny("host: init before the manifest or twice, refused");
-			reply_error(io, m->id, -32600, method, "init once, after getmanifest",
+			reply_error(io, key, -32600, method, "init once, after getmanifest",
 				    "plugin-runner: init out of order");
-			return;
+			goto out;
 		}
-		if (rewrite_init(g, m->params) < 0) {
+		if (!rpcmsg_dom(m) || rewrite_init(g, m->params) < 0) {
 			log_deny("host: init without configuration.lightning-dir/rpc-file");
-			reply_error(io, m->id, -32602, method, "init.configuration",
+			reply_error(io, key, -32602, method, "init.configuration",
 				    "plugin-runner: init has no usable configuration");
-			return;
+			goto out;
 		}
 		g->state = ST_INIT_ASKED;
-		pend_add(g, m->id, PEND_INIT, method);
+		pend_add(g, key, PEND_INIT, method);
 		jsonrpc_emit_json(io->to_plugin, m->root);
-		return;
+		goto out;
 	}
 	if (g->have_reg && hook_known(method)) {
 		if (strlist_has(&g->reg.hooks, method)) {
-			pend_add(g, m->id, PEND_HOOK, method);
+			pend_add(g, key, PEND_HOOK, method);
 			forward(g, m, io->to_plugin);
-			return;
+			goto out;
 		}
 		/* Never send a hook an error: lightningd would fatal(). */
 		log_deny("host: hook %s not registered by the plugin: answered continue", method);
-		reply_continue(io, m->id);
-		return;
+		reply_continue(io, key);
+		goto out;
 	}
 	bool registered = g->have_reg && strlist_has(&g->reg.methods, method);
 	if (!registered && strcmp(method, "check") == 0 && g->have_reg && g->reg.cancheck) {
-		const char *c = json_string_value(json_object_get(m->params, "command_to_check"));
+		struct jspan cs;
+		char *c = jspan_member(m->canon, m->params_span, "command_to_check", &cs)
+			? jspan_strdup(m->canon, cs) : NULL;
 		registered = c && strlist_has(&g->reg.methods, c);
+		free(c);
 	}
 	/* setconfig is sent only for the plugin's own dynamic options, which
 	 * passed manifest filtering. */
 	if (!registered && strcmp(method, "setconfig") == 0 && g->have_reg)
 		registered = true;
 	if (registered) {
-		pend_add(g, m->id, PEND_METHOD, method);
+		pend_add(g, key, PEND_METHOD, method);
 		forward(g, m, io->to_plugin);
-		return;
+		goto out;
 	}
 	if (g->audit) {
 		log_deny("host: request %s for a method the plugin did not register (audit: forwarded)",
 			 method);
-		pend_add(g, m->id, PEND_METHOD, method);
+		pend_add(g, key, PEND_METHOD, method);
 		forward(g, m, io->to_plugin);
-		return;
+		goto out;
 	}
 	log_deny("host: request %s for a method the plugin did not register: denied", method);
 	char *msg = xasprintf("plugin-runner: method %s is not registered by this plugin", method);
-	reply_error(io, m->id, -32601, method, "not registered", msg);
+	reply_error(io, key, -32601, method, "not registered", msg);
 	free(msg);
+out:
+	free(key);
 }
 
 static void host_notification(struct gate *g, struct rpcmsg *m, struct gate_io *io)
@@ -266,9 +274,7 @@ static void host_not_strict(struct gate *g, const char *frame, size_t len,
 		if (strcmp(method, "db_write") == 0)
 			log_warn("host: db_write is not strict JSON (%s): answered continue", why);
 		log_deny("host: hook %s payload is not strict JSON (%s): answered continue", method, why);
-		char *wire = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"result\":\"continue\"}}\n\n", id);
-		buf_append(io->to_host, wire, strlen(wire));
-		free(wire);
+		reply_continue(io, id);
 	} else {
 		log_deny("host: request %s is not strict JSON (%s): answered with an error",
 			 method ? method : "?", why);
@@ -288,7 +294,7 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 	struct rpcmsg m;
 	char why[256];
 
-	if (jsonrpc_decode(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
+	if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
 		host_not_strict(g, frame, len, why, io);
 		return GATE_OK;
 	}
@@ -348,18 +354,39 @@ static bool names_pending(const struct gate *g, const json_t *params)
 	return ok;
 }
 
-static const char *notification_problem(const struct gate *g, const struct rpcmsg *m)
+/* log is the hot path (a chatty plugin sends thousands a second): it is
+ * judged on the canonical bytes, without a DOM. */
+static bool span_level_ok(const char *canon, struct jspan lvl)
 {
-	const json_t *p = m->params;
+	for (size_t i = 0; i < ARRAY_SIZE(log_levels); i++)
+		if (jspan_str_eq_case(canon, lvl, log_levels[i]))
+			return true;
+	return false;
+}
+
+static const char *log_problem(const struct rpcmsg *m)
+{
+	struct jspan v;
+	if (m->params_span.len == 0 || m->canon[m->params_span.off] != '{' ||
+	    !jspan_member(m->canon, m->params_span, "message", &v) ||
+	    !jspan_is_string(m->canon, v))
+		return "log without a string message";
+	if (jspan_member(m->canon, m->params_span, "level", &v) && !span_level_ok(m->canon, v))
+		return "log with an unknown level";
+	return NULL;
+}
+
+static const char *notification_problem(const struct gate *g, struct rpcmsg *m)
+{
 	const char *t = m->method;
 
-	if (strcmp(t, "log") == 0) {
-		if (!json_is_object(p) || !json_is_string(json_object_get(p, "message")))
-			return "log without a string message";
-		if (json_object_get(p, "level") && !valid_level(json_object_get(p, "level")))
-			return "log with an unknown level";
-		return NULL;
+	if (strcmp(t, "log") == 0)
+		return log_problem(m);
+	if (strcmp(t, "message") == 0 || strcmp(t, "progress") == 0) {
+		if (!rpcmsg_dom(m))
+			return "params jansson cannot read";
 	}
+	const json_t *p = m->params;
 	if (strcmp(t, "message") == 0) {
 		if (!json_is_object(p) || !names_pending(g, p))
 			return "message for no pending request";
@@ -383,7 +410,7 @@ static const char *notification_problem(const struct gate *g, const struct rpcms
 	}
 	if (!g->have_reg || !strlist_has(&g->reg.notifications, t))
 		return "topic not declared in the manifest";
-	if (!json_is_object(p) && !json_is_array(p))
+	if (m->params_span.len == 0)
 		return "custom notification without params";
 	return NULL;
 }
@@ -485,7 +512,7 @@ static bool replace_allowed(struct gate *g, const char *hook, const json_t *resp
 
 static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 {
-	char *k = id_key(m->id);
+	char *k = msg_id_key(m);
 	json_t *p = json_object_get(g->pending, k);
 	if (!p) {
 		log_deny("plugin: response to id %s that the host never asked or already had: dropped", k);
@@ -495,12 +522,16 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 	enum pend_kind kind = (enum pend_kind)json_integer_value(json_object_get(p, "kind"));
 	char *name = xstrdup(json_string_value(json_object_get(p, "name")));
 	json_object_del(g->pending, k);
-	free(k);
 
 	enum gate_rc rc = GATE_OK;
 	char why[512];
 	switch (kind) {
 	case PEND_GETMANIFEST:
+		if (!rpcmsg_dom(m)) {
+			log_error("plugin: manifest unreadable (%s): ending the plugin", m->dom_why);
+			rc = GATE_KILL;
+			break;
+		}
 		rc = manifest_answer(g, m, io);
 		break;
 	case PEND_INIT:
@@ -508,18 +539,20 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 		log_info("handshake: init answered");
 		forward(g, m, io->to_host);
 		break;
-	case PEND_HOOK:
-		if (m->numbers_approx) {
+	case PEND_HOOK: {
+		/* Hook replies are few and steer the node: judged on a DOM. */
+		bool valid;
+		if (!rpcmsg_dom(m)) {
+			snprintf(why, sizeof(why), "%s", m->dom_why);
+			valid = false;
+		} else if (m->numbers_approx) {
 			snprintf(why, sizeof(why), "numbers beyond 64 bits or a double");
-			if (strcmp(name, "db_write") == 0) {
-				log_error("plugin: invalid db_write reply (%s): ending the plugin", why);
-				rc = GATE_KILL;
-			} else {
-				log_deny("plugin: invalid %s reply (%s): replaced with continue", name, why);
-				reply_continue(io, m->id);
-			}
-		} else if (hookreply_valid_net(name, m->root, g->network, why, sizeof(why)) &&
-		    replace_allowed(g, name, m->root, why, sizeof(why))) {
+			valid = false;
+		} else {
+			valid = hookreply_valid_net(name, m->root, g->network, why, sizeof(why)) &&
+				replace_allowed(g, name, m->root, why, sizeof(why));
+		}
+		if (valid) {
 			forward(g, m, io->to_host);
 		} else if (strcmp(name, "db_write") == 0) {
 			/* Only a genuine continue may pass; lightningd must halt. */
@@ -527,13 +560,15 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 			rc = GATE_KILL;
 		} else {
 			log_deny("plugin: invalid %s reply (%s): replaced with continue", name, why);
-			reply_continue(io, m->id);
+			reply_continue(io, k);
 		}
 		break;
+	}
 	case PEND_METHOD:
 		forward(g, m, io->to_host);
 		break;
 	}
+	free(k);
 	free(name);
 	return rc;
 }
@@ -545,7 +580,7 @@ enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
 	char why[256];
 	enum gate_rc rc = GATE_OK;
 
-	if (jsonrpc_decode(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
+	if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
 		log_error("plugin: sent malformed JSON (%s): ending the plugin", why);
 		return GATE_KILL;
 	}
@@ -559,7 +594,7 @@ enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
 			      strcmp(m.method, "progress");
 		if (!bad) {
 			forward(g, &m, io->to_host);
-		} else if (g->audit && custom && (json_is_object(m.params) || json_is_array(m.params))) {
+		} else if (g->audit && custom && m.params_span.len) {
 			/* lightningd logs and drops undeclared topics itself. */
 			log_deny("plugin: notification %s: %s (audit: forwarded)", m.method, bad);
 			forward(g, &m, io->to_host);

@@ -14,61 +14,301 @@
  * runs on arbitrary bytes and must never read outside frame[0..len).
  *
  * Called by gate.c and rpcproxy.c; fuzzed by fuzz-jsonrpc.c. */
+#include <ctype.h>
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "canon.h"
 #include "jsonrpc.h"
 #include "util.h"
 
+/* ---- canonical text helpers ---- */
+
+/* In canonical text a string's only escapes are \" \\ \b \f \n \r \t and
+ * \u00XX (a control character), so decoding is a byte map. */
+static const char unesc[256] = {
+	['"'] = '"', ['\\'] = '\\', ['b'] = '\b', ['f'] = '\f',
+	['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
+};
+
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* Decode the next byte of string content p[*i..n); advances *i. */
+static unsigned char cstr_next(const char *p, size_t *i)
+{
+	unsigned char b = (unsigned char)p[*i];
+
+	if (b != '\\') {
+		(*i)++;
+		return b;
+	}
+	if (p[*i + 1] == 'u') {
+		b = (unsigned char)(hexval(p[*i + 4]) << 4 | hexval(p[*i + 5]));
+		*i += 6;
+		return b;
+	}
+	b = (unsigned char)unesc[(unsigned char)p[*i + 1]];
+	*i += 2;
+	return b;
+}
+
+/* p[i] is a string's opening quote: index just past its closing quote. */
+static size_t cskip_string(const char *p, size_t i, size_t end)
+{
+	for (i++;;) {
+		const char *q = memchr(p + i, '"', end - i);
+		if (!q)
+			return end;	/* not canonical text */
+		size_t j = (size_t)(q - p), bs = 0;
+		while (j - bs > i && p[j - bs - 1] == '\\')
+			bs++;
+		i = j + 1;
+		if (!(bs & 1))
+			return i;
+	}
+}
+
+/* End of the canonical value starting at p[i], within p[..end). */
+static size_t cskip_value(const char *p, size_t i, size_t end)
+{
+	if (p[i] == '"')
+		return cskip_string(p, i, end);
+	if (p[i] == '{' || p[i] == '[') {
+		size_t depth = 0;
+		while (i < end) {
+			char c = p[i];
+			if (c == '"') {
+				i = cskip_string(p, i, end);
+				continue;
+			}
+			if (c == '{' || c == '[')
+				depth++;
+			else if ((c == '}' || c == ']') && --depth == 0)
+				return i + 1;
+			i++;
+		}
+		return end;
+	}
+	while (i < end && p[i] != ',' && p[i] != '}' && p[i] != ']')
+		i++;
+	return i;
+}
+
+bool jspan_member(const char *canon, struct jspan obj, const char *key, struct jspan *out)
+{
+	size_t end = obj.off + obj.len, klen = strlen(key);
+	size_t i = obj.off + 1;
+
+	if (obj.len < 2 || canon[obj.off] != '{')
+		return false;
+	while (i < end && canon[i] == '"') {
+		/* keys are never escaped in canonical text */
+		const char *q = memchr(canon + i + 1, '"', end - i - 1);
+		if (!q || q + 1 >= canon + end || q[1] != ':')
+			return false;
+		size_t kl = (size_t)(q - canon) - i - 1;
+		bool hit = kl == klen && memcmp(canon + i + 1, key, klen) == 0;
+		size_t v = (size_t)(q - canon) + 2;
+		if (v >= end)
+			return false;
+		size_t ve = cskip_value(canon, v, end);
+		if (hit) {
+			if (out)
+				*out = (struct jspan){ v, ve - v };
+			return true;
+		}
+		i = ve < end && canon[ve] == ',' ? ve + 1 : ve;
+	}
+	return false;
+}
+
+bool jspan_is_string(const char *canon, struct jspan s)
+{
+	return s.len >= 2 && canon[s.off] == '"';
+}
+
+static bool str_eq(const char *canon, struct jspan s, const char *text, bool icase)
+{
+	if (!jspan_is_string(canon, s))
+		return false;
+	const char *p = canon + s.off + 1;
+	size_t n = s.len - 2, i = 0;
+	const unsigned char *t = (const unsigned char *)text;
+	for (; i < n; t++) {
+		if (!*t)
+			return false;
+		unsigned char b = cstr_next(p, &i);
+		if (icase ? tolower(b) != tolower(*t) : b != *t)
+			return false;
+	}
+	return !*t;
+}
+
+bool jspan_str_eq(const char *canon, struct jspan s, const char *text)
+{
+	return str_eq(canon, s, text, false);
+}
+
+bool jspan_str_eq_case(const char *canon, struct jspan s, const char *text)
+{
+	return str_eq(canon, s, text, true);
+}
+
+char *jspan_strdup(const char *canon, struct jspan s)
+{
+	if (!jspan_is_string(canon, s) || memchr(canon + s.off, '\\', s.len))
+		return NULL;
+	return xstrndup(canon + s.off + 1, s.len - 2);
+}
+
 /* ---- strict decoding ---- */
 
-static enum msg_kind classify(struct rpcmsg *m)
+/* A canonical integer lexeme within int64 (what jansson holds as an
+ * integer); *v gets its value. */
+static bool int64_lexeme(const char *p, size_t n, long long *v)
 {
-	json_t *root = m->root;
-	json_t *ver = json_object_get(root, "jsonrpc");
-	json_t *id = json_object_get(root, "id");
-	json_t *method = json_object_get(root, "method");
-	json_t *params = json_object_get(root, "params");
-	bool result = json_object_get(root, "result") != NULL;
-	bool error = json_object_get(root, "error") != NULL;
+	static const char max[] = "9223372036854775807";
+	bool neg = n && p[0] == '-';
+	const char *d = p + neg;
+	size_t nd = n - neg;
 
-	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
-		return MSG_INVALID;
-	if (id && !json_is_string(id) && !json_is_integer(id))
-		return MSG_INVALID;
-	m->id = id;	/* also for MSG_INVALID, so the caller can answer it */
-	if (method) {
-		if (!json_is_string(method))
-			return MSG_INVALID;
-		if (params && !json_is_object(params) && !json_is_array(params))
-			return MSG_INVALID;
-		m->method = json_string_value(method);
-		m->params = params;
-		if (!id)
-			return MSG_NOTIFICATION;
-		return MSG_REQUEST;
+	if (!nd || nd > 19)
+		return false;
+	for (size_t i = 0; i < nd; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return false;
+	if (nd == 19) {
+		int c = memcmp(d, max, 19);
+		/* -9223372036854775808 fits, +...808 does not */
+		if (c > 0 && !(neg && memcmp(d, "9223372036854775808", 19) == 0))
+			return false;
 	}
-	if (id && result != error)
+	unsigned long long u = 0;
+	for (size_t i = 0; i < nd; i++)
+		u = u * 10 + (unsigned)(d[i] - '0');
+	*v = neg ? (long long)(0 - u) : (long long)u;
+	return true;
+}
+
+static bool valid_id(const char *canon, struct jspan id)
+{
+	long long v;
+
+	return canon[id.off] == '"' || int64_lexeme(canon + id.off, id.len, &v);
+}
+
+/* Copy the method string (decoded) into storage the message owns. */
+static void set_method(struct rpcmsg *m, struct jspan s)
+{
+	const char *p = m->canon + s.off + 1;
+	size_t n = s.len - 2, i = 0, o = 0;
+	char *d = n < sizeof(m->method_buf) ? m->method_buf : xmalloc(n + 1);
+
+	if (!memchr(p, '\\', n)) {
+		memcpy(d, p, n);
+		o = n;
+	} else {
+		while (i < n)
+			d[o++] = (char)cstr_next(p, &i);
+	}
+	d[o] = 0;
+	m->method = d;
+}
+
+enum { K_JSONRPC, K_ID, K_METHOD, K_PARAMS, K_RESULT, K_ERROR, K_N };
+static const char *const member_names[K_N] = {
+	"jsonrpc", "id", "method", "params", "result", "error",
+};
+
+/* Which of member_names a key is, or -1 (constant-length compares). */
+static int member_index(const char *key, size_t n)
+{
+	switch (n) {
+	case 2:
+		return memcmp(key, "id", 2) == 0 ? K_ID : -1;
+	case 5:
+		return memcmp(key, "error", 5) == 0 ? K_ERROR : -1;
+	case 6:
+		if (memcmp(key, "method", 6) == 0)
+			return K_METHOD;
+		if (memcmp(key, "params", 6) == 0)
+			return K_PARAMS;
+		return memcmp(key, "result", 6) == 0 ? K_RESULT : -1;
+	case 7:
+		return memcmp(key, "jsonrpc", 7) == 0 ? K_JSONRPC : -1;
+	default:
+		return -1;
+	}
+}
+
+static enum msg_kind classify(struct rpcmsg *m, const struct jspan *k)
+{
+	const char *c = m->canon;
+
+	m->result_span = k[K_RESULT];
+	m->error_span = k[K_ERROR];
+	if (k[K_JSONRPC].len != 5 || memcmp(c + k[K_JSONRPC].off, "\"2.0\"", 5) != 0)
+		return MSG_INVALID;
+	if (k[K_ID].len && !valid_id(c, k[K_ID]))
+		return MSG_INVALID;
+	m->id_span = k[K_ID];	/* also for MSG_INVALID, so the caller can answer it */
+	if (k[K_METHOD].len) {
+		if (c[k[K_METHOD].off] != '"')
+			return MSG_INVALID;
+		if (k[K_PARAMS].len && c[k[K_PARAMS].off] != '{' && c[k[K_PARAMS].off] != '[')
+			return MSG_INVALID;
+		set_method(m, k[K_METHOD]);
+		m->params_span = k[K_PARAMS];
+		return k[K_ID].len ? MSG_REQUEST : MSG_NOTIFICATION;
+	}
+	if (k[K_ID].len && !k[K_RESULT].len != !k[K_ERROR].len)
 		return MSG_RESPONSE;
 	return MSG_INVALID;
 }
 
-/* After JSON_DECODE_INT_AS_REAL every integer is a real, the id too:
- * restore the id from its lexeme in the canonical text. */
-static void restore_int_id(struct rpcmsg *m)
+static void rpcmsg_reset(struct rpcmsg *m)
 {
-	char *raw = NULL;
+	memset(m, 0, offsetof(struct rpcmsg, method_buf));
+	m->kind = MSG_INVALID;
+	m->dom_why[0] = 0;
+}
 
-	if (!json_is_real(json_object_get(m->root, "id")))
-		return;
-	jsonrpc_sniff(m->canon, m->canon_len, &raw, NULL);
-	if (!raw)
-		return;
-	json_t *id = json_loads(raw, JSON_DECODE_ANY, NULL);
-	if (json_is_integer(id))
-		json_object_set(m->root, "id", id);
-	json_decref(id);
-	free(raw);
+int jsonrpc_decode_lazy(const char *frame, size_t len, unsigned max_depth,
+			struct buf *scratch, struct rpcmsg *m, char *why, size_t whylen)
+{
+	struct canon_err cerr;
+	struct canon_top top;
+	struct jspan k[K_N] = { { 0, 0 } };
+
+	rpcmsg_reset(m);
+	buf_consume(scratch, scratch->len);
+	if (canon_json_top(frame, len, max_depth, scratch, &top, &cerr) < 0) {
+		snprintf(why, whylen, "%s at byte %zu", cerr.why, cerr.offset);
+		return -1;
+	}
+	m->canon = buf_head(scratch);
+	m->canon_len = scratch->len;
+	for (size_t i = 0; i < top.n; i++) {
+		int j = member_index(m->canon + top.m[i].koff, top.m[i].klen);
+		if (j >= 0)
+			k[j] = (struct jspan){ top.m[i].voff, top.m[i].vlen };
+	}
+	if (top.more) {
+		/* rare: more members than canon records; keys are unique, so
+		 * whatever was not among the first ones is found by a scan */
+		struct jspan all = { 0, m->canon_len };
+		for (int j = 0; j < K_N; j++)
+			if (!k[j].len)
+				jspan_member(m->canon, all, member_names[j], &k[j]);
+	}
+	m->kind = classify(m, k);
+	return 0;
 }
 
 /* A copy of canonical text with every number replaced by 0, for a DOM
@@ -107,28 +347,47 @@ static char *numbers_zeroed(const char *t, size_t len, size_t *outlen)
 	return o;
 }
 
-int jsonrpc_decode(const char *frame, size_t len, unsigned max_depth,
-		   struct buf *scratch, struct rpcmsg *m, char *why, size_t whylen)
+/* After a fallback decode the DOM's numbers are not the message's: put a
+ * valid integer id back from its own lexeme, and make any other numeric id
+ * a real (as JSON_DECODE_INT_AS_REAL would; a zeroed 0 would pass for a
+ * valid id), so DOM-based checks see the same id verdict as the spans. */
+static void restore_id(struct rpcmsg *m)
 {
-	struct canon_err cerr;
+	long long v;
+	json_t *id = json_object_get(m->root, "id");
+
+	if (!json_is_number(id))
+		return;
+	if (m->id_span.len) {
+		int64_lexeme(m->canon + m->id_span.off, m->id_span.len, &v);
+		json_object_set_new(m->root, "id", json_integer(v));
+		return;
+	}
+	struct jspan s;
+	if (!jspan_member(m->canon, (struct jspan){ 0, m->canon_len }, "id", &s))
+		return;
+	char *lex = xstrndup(m->canon + s.off, s.len);
+	double d = strtod(lex, NULL);
+	free(lex);
+	if (!isfinite(d))
+		d = copysign(DBL_MAX, d);
+	json_object_set_new(m->root, "id", json_real(d));
+}
+
+json_t *rpcmsg_dom(struct rpcmsg *m)
+{
 	json_error_t jerr;
 
-	memset(m, 0, sizeof(*m));
-	m->kind = MSG_INVALID;
-	buf_consume(scratch, scratch->len);
-	if (canon_json(frame, len, max_depth, scratch, &cerr) < 0) {
-		snprintf(why, whylen, "%s at byte %zu", cerr.why, cerr.offset);
-		return -1;
-	}
-	m->canon = buf_head(scratch);
-	m->canon_len = scratch->len;
+	if (m->dom)
+		return m->root;
+	if (!m->canon)
+		return NULL;
+	/* canon refused duplicates already; jansson checks again anyway */
 	m->root = json_loadb(m->canon, m->canon_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!m->root && json_error_code(&jerr) == json_error_numeric_overflow) {
 		m->root = json_loadb(m->canon, m->canon_len,
 				     JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
 				     &jerr);
-		if (m->root)
-			restore_int_id(m);
 		m->numbers_approx = true;
 	}
 	if (!m->root && json_error_code(&jerr) == json_error_numeric_overflow) {
@@ -139,20 +398,39 @@ int jsonrpc_decode(const char *frame, size_t len, unsigned max_depth,
 		m->numbers_approx = true;
 	}
 	if (!m->root) {
-		snprintf(why, whylen, "%s", jerr.text);
-		m->canon = NULL;
-		m->canon_len = 0;
+		snprintf(m->dom_why, sizeof(m->dom_why), "%s", jerr.text);
+		m->numbers_approx = false;
+		return NULL;
+	}
+	if (m->numbers_approx)
+		restore_id(m);
+	if (m->id_span.len)
+		m->id = json_object_get(m->root, "id");
+	if (m->params_span.len)
+		m->params = json_object_get(m->root, "params");
+	m->dom = true;
+	return m->root;
+}
+
+int jsonrpc_decode(const char *frame, size_t len, unsigned max_depth,
+		   struct buf *scratch, struct rpcmsg *m, char *why, size_t whylen)
+{
+	if (jsonrpc_decode_lazy(frame, len, max_depth, scratch, m, why, whylen) < 0)
+		return -1;
+	if (!rpcmsg_dom(m)) {
+		snprintf(why, whylen, "%s", m->dom_why);
+		rpcmsg_clear(m);
 		return -1;
 	}
-	m->kind = classify(m);
 	return 0;
 }
 
 void rpcmsg_clear(struct rpcmsg *m)
 {
 	json_decref(m->root);
-	memset(m, 0, sizeof(*m));
-	m->kind = MSG_INVALID;
+	if (m->method && m->method != m->method_buf)
+		free((char *)m->method);
+	rpcmsg_reset(m);
 }
 
 /* ---- lenient sniffing (jsmn-like, for host frames) ---- */

@@ -58,11 +58,15 @@ static void allow_path(int ruleset_fd, const char *path, uint64_t access, bool m
 
 int landlock_abi(void)
 {
+	/* The kernel's ABI does not change while we run: ask once (the
+	 * child inherits the answer). */
+	static int cached = -1;
+	if (cached >= 0)
+		return cached;
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 			   LANDLOCK_CREATE_RULESET_VERSION);
-	if (abi < 0)
-		return 0;
-	return (int)abi;
+	cached = abi < 0 ? 0 : (int)abi;
+	return cached;
 }
 
 static int clamp_abi(int abi)

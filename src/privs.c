@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <linux/capability.h>
 #include <linux/securebits.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "exitcodes.h"
 #include "log.h"
@@ -48,19 +50,30 @@ void privs_resolve(const struct policy *p, struct privs_target *t)
 	t->gid = pw->pw_gid;
 }
 
-/* Every capability set must be empty, bounding and ambient included. */
+/* Every capability set must be empty, bounding and ambient included.
+ * Asked of the kernel directly (capget, PR_CAPBSET_READ, PR_CAP_AMBIENT):
+ * no /proc/self/status to read and parse, and every capability the
+ * running kernel knows is checked, even one newer than our headers. */
 static void verify_no_caps(const char *who, bool bounding)
 {
-	capng_clear(CAPNG_SELECT_ALL);
-	if (capng_get_caps_process() < 0)
-		die(PR_EXIT_RUNNER, "%s: cannot read capabilities back", who);
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
-		die(PR_EXIT_RUNNER, "%s: capabilities survived the drop", who);
-	if (bounding && capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE)
-		die(PR_EXIT_RUNNER, "%s: bounding set survived the drop", who);
-	for (int c = 0; c <= CAP_LAST_CAP; c++)
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		die_errno(PR_EXIT_RUNNER, "%s: cannot read capabilities back", who);
+	for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (d[i].effective || d[i].permitted || d[i].inheritable)
+			die(PR_EXIT_RUNNER, "%s: capabilities survived the drop", who);
+	for (int c = 0; c < 64; c++) {
+		int a = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
+		if (a < 0 && errno == EINVAL && c > CAP_LAST_CAP)
+			break;	/* past the kernel's last capability */
+		if (a == 1)
 			die(PR_EXIT_RUNNER, "%s: ambient capability %d survived the drop", who, c);
+		if (bounding && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			die(PR_EXIT_RUNNER, "%s: bounding set survived the drop (capability %d)",
+			    who, c);
+	}
 }
 
 void privs_drop(const struct privs_target *t)

@@ -5,13 +5,23 @@
  * a policy error), and fixed rules come after the policy's: clone3 ENOSYS,
  * clone without namespace flags, socket only AF_UNIX/AF_INET/AF_INET6,
  * personality only the query; ioctl TIOCSTI/TIOCLINUX are denied on the
- * low 32 bits by a second, stacked filter. A fixed-deny syscall can never
+ * low 32 bits by a few raw BPF instructions put in front of libseccomp's
+ * program, so the plugin carries ONE filter. A fixed-deny syscall can never
  * be allowed by a policy.
  * Also the pid-1 reaper's filter and the relay's own filter.
+ * Filters are compiled to classic BPF here (libseccomp's export), so the
+ * compilation can run in the runner while the sandbox child builds its
+ * root; loading is one seccomp(2) call.
  * Must not: load a filter before spawn.c says so; touch mounts or ids.
- * Called by: spawn.c (build before clone, load last), sandbox.c (describe). */
+ * Called by: spawn.c (compile while the child works, load last), sandbox.c
+ * (describe). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/mman.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <string.h>
@@ -23,6 +33,10 @@
 #include "log.h"
 #include "seccomp_filter.h"
 #include "util.h"
+
+#if !defined(__x86_64__)
+#error "the ioctl prefix of the plugin filter is written for x86_64 (see SD_A1LO)"
+#endif
 
 #ifndef TIOCLINUX
 #define TIOCLINUX 0x541C
@@ -300,7 +314,66 @@ static void plugin_set(const struct policy *p, struct sc_set *s)
 		set_apply(s, *h, false, 1);
 }
 
-scmp_filter_ctx seccomp_filter_plugin(const struct policy *p)
+/* Is `name` (a syscall or an @group) one set_apply() accepts at depth 0? */
+static bool name_known(const char *name)
+{
+	if (name[0] == '@')
+		return group_find(name) != NULL;
+	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+void seccomp_filter_plugin_check(const struct policy *p)
+{
+	/* Only the policy's own names can be wrong (the built-in tables are
+	 * resolved when the filter is compiled, after clone); the messages
+	 * are plugin_set()'s, which checks the same again. */
+	for (size_t i = 0; i < p->sandbox.seccomp_allow.n; i++) {
+		const char *n = p->sandbox.seccomp_allow.v[i];
+		if (in_list(hard_deny, n) || !name_known(n))
+			plugin_set(p, &(struct sc_set){ 0 });	/* dies, saying why */
+	}
+	for (size_t i = 0; i < p->sandbox.seccomp_deny.n; i++)
+		if (!name_known(p->sandbox.seccomp_deny.v[i]))
+			plugin_set(p, &(struct sc_set){ 0 });
+}
+
+/* Copy libseccomp's compiled program out of `ctx` (and release it),
+ * leaving `prefix` free instructions in front. */
+static void export_prog(scmp_filter_ctx ctx, const char *what, size_t prefix,
+			struct sock_fprog *out)
+{
+	int fd = memfd_create("pr-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		die_errno(PR_EXIT_RUNNER, "seccomp: memfd for the %s filter", what);
+	int r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		die(PR_EXIT_RUNNER, "seccomp: cannot compile the %s filter: %s", what,
+		    strerror(-r));
+	seccomp_release(ctx);
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0)
+		die(PR_EXIT_RUNNER, "seccomp: the %s filter compiled to %lld bytes", what,
+		    (long long)size);
+	size_t n = (size_t)size / sizeof(struct sock_filter) + prefix;
+	if (n > BPF_MAXINSNS)
+		die(PR_EXIT_RUNNER, "seccomp: the %s filter is too long (%zu instructions)",
+		    what, n);
+	struct sock_filter *insn = xmalloc(n * sizeof(*insn));
+	if (pread(fd, insn + prefix, (size_t)size, 0) != size)
+		die_errno(PR_EXIT_RUNNER, "seccomp: read back the %s filter", what);
+	close(fd);
+	out->len = (unsigned short)n;
+	out->filter = insn;
+}
+
+/* seccomp_data: nr at 0, arch at 4, args[] from 16, little-endian x86_64:
+ * the low 32 bits of args[1] are at 24. */
+#define SD_NR	offsetof(struct seccomp_data, nr)
+#define SD_ARCH	offsetof(struct seccomp_data, arch)
+#define SD_A1LO	(offsetof(struct seccomp_data, args) + sizeof(__u64))
+#define IOCTL_PREFIX 9
+
+void seccomp_filter_plugin_prog(const struct policy *p, struct sock_fprog *out)
 {
 	struct sc_set s;
 	plugin_set(p, &s);
@@ -310,37 +383,45 @@ scmp_filter_ctx seccomp_filter_plugin(const struct policy *p)
 		if (!s.on[nr])
 			continue;
 		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-		/* ioctl is a plain allow here; its denials are the stacked
-		 * seccomp_filter_plugin_ioctl() filter */
+		/* ioctl is a plain allow here; its denials are the prefix */
 		bool sp = name && in_list(special, name) && strcmp(name, "ioctl") != 0;
 		free(name);
 		if (!sp)
 			rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
 	}
 	add_fixed_rules(ctx, &s);
-	return ctx;
-}
+	export_prog(ctx, "plugin", IOCTL_PREFIX, out);
 
-scmp_filter_ctx seccomp_filter_plugin_ioctl(void)
-{
-	/* A second filter with default ALLOW: libseccomp folds a conditional
-	 * rule into an unconditional one for the same syscall, so "allow
-	 * ioctl except TIOCSTI" cannot be one filter. The kernel runs every
-	 * stacked filter and the most restrictive answer wins.
+	/* ioctl TIOCSTI/TIOCLINUX, before libseccomp's program. libseccomp
+	 * folds a conditional rule into an unconditional one for the same
+	 * syscall, so "allow ioctl except these" cannot be one of its rules.
 	 * TIOCSTI injects input into a terminal (CVE-2017-5226 for
 	 * bubblewrap); the kernel compares only the low 32 bits of cmd, so
 	 * must we (0xffffffff00005412 is TIOCSTI too). TIOCLINUX can do the
-	 * same on a virtual console. */
-	static const unsigned long cmds[] = { TIOCSTI, TIOCLINUX };
-	scmp_filter_ctx ctx = ctx_new(SCMP_ACT_ALLOW, "plugin ioctl");
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
-		struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, cmds[i]);
-		rule(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1, &a);
-	}
-	return ctx;
+	 * same on a virtual console. The answer is what the two stacked
+	 * filters used to give (the most restrictive wins): EPERM, or the
+	 * kill when the policy denies ioctl altogether and kills. Another
+	 * arch's numbers are killed first, exactly as libseccomp's own
+	 * arch check does; x32 numbers (bit 30) never equal __NR_ioctl and
+	 * fall through to libseccomp's x32 check. */
+	uint32_t deny = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+	if (!s.on[SCMP_SYS(ioctl)] && p->sandbox.seccomp_action == POL_SCMP_KILL)
+		deny = SECCOMP_RET_KILL_PROCESS;
+	const struct sock_filter pre[IOCTL_PREFIX] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SD_ARCH),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		/* 2 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		/* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SD_NR),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 4),	/* -> 9 */
+		/* 5 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SD_A1LO),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0),	/* -> 8 */
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1),	/* -> 9 */
+		/* 8 */ BPF_STMT(BPF_RET | BPF_K, deny),
+	};
+	memcpy(out->filter, pre, sizeof(pre));
 }
 
-scmp_filter_ctx seccomp_filter_reaper(void)
+void seccomp_filter_reaper_prog(struct sock_fprog *out)
 {
 	static const char *const calls[] = {
 		"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "wait4",
@@ -356,10 +437,10 @@ scmp_filter_ctx seccomp_filter_reaper(void)
 	scmp_filter_ctx ctx = ctx_new(def, "reaper");
 	for (const char *const *c = calls; *c; c++)
 		allow_name(ctx, *c);
-	return ctx;
+	export_prog(ctx, "reaper", 0, out);
 }
 
-scmp_filter_ctx seccomp_filter_runner(pid_t reaper)
+void seccomp_filter_runner_prog(pid_t reaper, struct sock_fprog *out)
 {
 	/* What relaying needs: byte I/O, polling, accepting the plugin's
 	 * connections, connecting upstream (AF_UNIX only), waiting for the
@@ -394,21 +475,32 @@ scmp_filter_ctx seccomp_filter_runner(pid_t reaper)
 	if (reaper > 0) {
 		a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)reaper);
 		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, &a);
+		/* the runner confines itself before main.c takes the
+		 * reaper's pidfd (spawn.c): that one pid only */
+		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_open), 1, &a);
 	}
 	a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
 	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, &a);
 	/* signalfd reads go through read; creating one needs signalfd4 */
 	allow_name(ctx, "signalfd4");
-	return ctx;
+	export_prog(ctx, "runner", 0, out);
 }
 
-void seccomp_filter_load(scmp_filter_ctx ctx, const char *what)
+int seccomp_filter_load_prog(const struct sock_fprog *prog)
 {
-	int r = seccomp_load(ctx);
+	/* What seccomp_load() does with the exported program: no_new_privs
+	 * is already set by privs_set_nnp(), no flags. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+		return -errno;
+	return 0;
+}
+
+void seccomp_filter_load(const struct sock_fprog *prog, const char *what)
+{
+	int r = seccomp_filter_load_prog(prog);
 	if (r < 0)
 		die(PR_EXIT_RUNNER, "seccomp: cannot load the %s filter: %s "
 		    "(the kernel needs CONFIG_SECCOMP_FILTER)", what, strerror(-r));
-	seccomp_release(ctx);
 	log_debug("seccomp: %s filter loaded", what);
 }
 

@@ -4,10 +4,16 @@
  * until the child has passed the RPC listening socket and exec'd the
  * plugin (or reported why not). Child side: child_enter(), one flat
  * sequence with a "why here" per step; the child stays as the pid-1 reaper
- * and fork()s the plugin at the very end. Also the runner's own
+ * and starts the plugin at the very end (a vfork-like clone: no page-table
+ * copy). Also the runner's own
  * confinement, and the exit-status mapping.
  * Setup errors in the child travel to the runner over the sync socket (the
  * child's stderr points at it until exec), so the runner prints ONE line.
+ * Start-up time: the runner compiles the seccomp programs (the plugin's,
+ * the reaper's and its own) AFTER clone, while the child builds the
+ * sandbox on the other CPU, and hands the child's two over a shared
+ * mapping (a futex word in it says they are there); the child only loads
+ * them.
  * Must not: do any layer's work itself (sandbox.c, privs.c, landlock.c,
  * seccomp_filter.c, reaper.c do).
  * Called by: main.c. */
@@ -20,9 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,15 +48,27 @@
 
 /* The reaper's pid: the only process the confined runner may signal. */
 static pid_t spawned_reaper;
+/* The runner confines itself while the child builds the sandbox (so it
+ * costs no start-up time); spawn_confine_runner() then has nothing to do. */
+static bool runner_confined;
+
+/* The child's two programs, written by the runner after clone into memory
+ * both share (MAP_SHARED: a fork-like clone copies everything else).
+ * Sized for the longest program the kernel takes, twice. */
+struct shared_progs {
+	uint32_t ready;		/* futex word: 0 until the programs are in */
+	unsigned short plugin_len, reaper_len;
+	struct sock_filter insn[2 * BPF_MAXINSNS];
+};
 
 /* Everything the child needs, built by the runner before clone. */
 struct enter {
 	const struct launch *l;
 	struct privs_target target;
 	int ruleset_fd;			/* Landlock, -1 without Landlock */
-	scmp_filter_ctx plugin_filter;
-	scmp_filter_ctx ioctl_filter;	/* stacked under plugin_filter */
-	scmp_filter_ctx reaper_filter;
+	struct shared_progs *shared;	/* filled by the runner after clone */
+	struct sock_fprog plugin_prog;	/* the child's private copies */
+	struct sock_fprog reaper_prog;
 	int sync_fd;			/* child end of the sync socketpair */
 	int stdin_rd, stdout_wr;	/* plugin's fd 0 and 1 */
 };
@@ -61,6 +83,49 @@ static void sync_wait(int fd)
 	if (n != 1)
 		/* EOF: the runner died before PR_SET_PDEATHSIG was armed. */
 		_exit(PR_EXIT_RUNNER);
+}
+
+/* Child: wait for the runner's compiled programs, copy them out of the
+ * shared mapping and unmap it, so neither the plugin nor the reaper keeps
+ * memory the runner can write. */
+static void take_progs(struct enter *e)
+{
+	struct shared_progs *sh = e->shared;
+	/* Not the sync socket: a write to it after we died would purge
+	 * the error line we left there. A runner that dies meanwhile kills
+	 * us (parent-death signal). */
+	while (__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE) == 0)
+		syscall(SYS_futex, &sh->ready, FUTEX_WAIT, 0, NULL, NULL, 0);
+	size_t np = sh->plugin_len, nr = sh->reaper_len;
+	if (np == 0 || nr == 0 || np + nr > ARRAY_SIZE(sh->insn))
+		die(PR_EXIT_RUNNER, "seccomp: the runner passed no filter");
+	struct sock_filter *v = xmalloc((np + nr) * sizeof(*v));
+	memcpy(v, sh->insn, (np + nr) * sizeof(*v));
+	e->plugin_prog = (struct sock_fprog){ .len = (unsigned short)np, .filter = v };
+	e->reaper_prog = (struct sock_fprog){ .len = (unsigned short)nr, .filter = v + np };
+	if (munmap(e->shared, sizeof(*e->shared)) < 0)
+		die_errno(PR_EXIT_RUNNER, "seccomp: unmap the shared filters");
+	e->shared = NULL;
+}
+
+/* Runner: compile the child's programs into the shared mapping, then say
+ * so. Runs while the child builds its root. */
+static void give_progs(struct shared_progs *sh, const struct policy *pol)
+{
+	struct sock_fprog pp, rp;
+
+	seccomp_filter_plugin_prog(pol, &pp);
+	seccomp_filter_reaper_prog(&rp);
+	if ((size_t)pp.len + rp.len > ARRAY_SIZE(sh->insn))
+		die(PR_EXIT_RUNNER, "seccomp: filters too long");
+	memcpy(sh->insn, pp.filter, pp.len * sizeof(*pp.filter));
+	memcpy(sh->insn + pp.len, rp.filter, rp.len * sizeof(*rp.filter));
+	sh->plugin_len = pp.len;
+	sh->reaper_len = rp.len;
+	free(pp.filter);
+	free(rp.filter);
+	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &sh->ready, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 static void rearm_pdeathsig(int sync_fd)
@@ -138,11 +203,9 @@ static _Noreturn void plugin_exec(const struct enter *e, int real_stderr)
 	if (dup2(real_stderr, STDERR_FILENO) < 0)	/* plugin's stderr: inherited */
 		die_errno(PR_EXIT_RUNNER, "stdio: restore stderr");
 	close(real_stderr);
-	/* LAST: setup needs no allowance. The ioctl filter goes first: once
-	 * the allowlist is in, seccomp() itself is denied. */
-	int r = seccomp_load(e->ioctl_filter);
-	if (r == 0)
-		r = seccomp_load(e->plugin_filter);
+	/* LAST: setup needs no allowance. One filter (the ioctl checks are
+	 * part of it): once it is in, seccomp() itself is denied. */
+	int r = seccomp_filter_load_prog(&e->plugin_prog);
 #if defined(PR_SANITIZED)
 	/* Build-time only: the sanitized setup code could not live under the
 	 * AS limit; the plugin's fresh image after exec does. */
@@ -168,7 +231,25 @@ static _Noreturn void plugin_exec(const struct enter *e, int real_stderr)
 	die_errno(PR_EXIT_RUNNER, "exec %s", l->plugin_path);
 }
 
-static _Noreturn void child_enter(const struct enter *e)
+struct plugin_start {
+	const struct enter *e;
+	int real_stderr;
+};
+
+/* clone() entry of the plugin process. It shares the reaper's memory
+ * until its exec (CLONE_VM | CLONE_VFORK, the way posix_spawn starts a
+ * program): no copy of the page tables, and the reaper sleeps meanwhile.
+ * It has its own fd table, signal mask and seccomp filter; on failure it
+ * only writes and _exit()s (die() does), touching no shared state. */
+static int plugin_main(void *arg)
+{
+	const struct plugin_start *ps = arg;
+	plugin_exec(ps->e, ps->real_stderr);
+}
+
+#define PLUGIN_STACK (256 * 1024)
+
+static _Noreturn void child_enter(struct enter *e)
 {
 	const struct launch *l = e->l;
 
@@ -212,16 +293,24 @@ static _Noreturn void child_enter(const struct enter *e)
 	if (dup2(e->stdin_rd, STDIN_FILENO) < 0 || dup2(e->stdout_wr, STDOUT_FILENO) < 0)
 		die_errno(PR_EXIT_RUNNER, "stdio: dup2");
 	close_all_but(e->sync_fd, real_stderr);
-	/* C10b: fork the plugin; we stay pid 1 of its namespace. Signals
+	/* C10a: the filters the runner compiled meanwhile. */
+	take_progs(e);
+	/* C10b: start the plugin; we stay pid 1 of its namespace. Signals
 	 * are blocked first so none sent in between is lost. */
 	reaper_block_signals();
-	pid_t pid = fork();
+	void *stack = mmap(NULL, PLUGIN_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		die_errno(PR_EXIT_RUNNER, "stack for the plugin process");
+	struct plugin_start ps = { .e = e, .real_stderr = real_stderr };
+	/* C11 seccomp, C12 exec: plugin_main; back here once it exec'd */
+	pid_t pid = clone(plugin_main, (char *)stack + PLUGIN_STACK,
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, &ps);
 	if (pid < 0)
-		die_errno(PR_EXIT_RUNNER, "fork the plugin (limits.nproc too low?)");
-	if (pid == 0)
-		plugin_exec(e, real_stderr);	/* C11 seccomp, C12 exec */
-	/* 'R': every layer is in place and the plugin exists; what remains
-	 * is its exec (which reports 'X' if it fails). */
+		die_errno(PR_EXIT_RUNNER, "start the plugin (limits.nproc too low?)");
+	munmap(stack, PLUGIN_STACK);
+	/* 'R': every layer is in place and the plugin exec'd (or reported
+	 * 'X' and why not). */
 	if (write(e->sync_fd, "R", 1) != 1)
 		die_errno(PR_EXIT_RUNNER, "sandbox: report ready");
 	/* The reaper: no stdio of the plugin's, no sync socket (its EOF is
@@ -231,7 +320,7 @@ static _Noreturn void child_enter(const struct enter *e)
 	close(e->sync_fd);
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
-	seccomp_filter_load(e->reaper_filter, "reaper");
+	seccomp_filter_load(&e->reaper_prog, "reaper");
 	reaper_run(pid);
 }
 
@@ -307,10 +396,12 @@ void spawn_plugin(const struct launch *l, struct child *c)
 
 	/* P4: everything that can fail on the policy, before any change. */
 	privs_resolve(l->pol, &e.target);
-	e.plugin_filter = seccomp_filter_plugin(l->pol);
-	e.ioctl_filter = seccomp_filter_plugin_ioctl();
-	e.reaper_filter = seccomp_filter_reaper();
+	seccomp_filter_plugin_check(l->pol);	/* compiled after clone */
 	e.ruleset_fd = landlock_plugin_ruleset(l->pol);
+	e.shared = mmap(NULL, sizeof(*e.shared), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (e.shared == MAP_FAILED)
+		die_errno(PR_EXIT_RUNNER, "seccomp: shared memory for the filters");
 	/* P5: stdio pipes and the sync/fd-passing socket, all CLOEXEC. */
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		die_errno(PR_EXIT_RUNNER, "pipe2");
@@ -332,9 +423,6 @@ void spawn_plugin(const struct launch *l, struct child *c)
 	close(sp[1]);
 	close(in[0]);
 	close(out[1]);
-	seccomp_release(e.plugin_filter);
-	seccomp_release(e.ioctl_filter);
-	seccomp_release(e.reaper_filter);
 	if (e.ruleset_fd >= 0)
 		close(e.ruleset_fd);
 	/* P7: maps from the parent, then the go byte. */
@@ -342,11 +430,17 @@ void spawn_plugin(const struct launch *l, struct child *c)
 		sandbox_write_idmaps(pid, getuid(), getgid());
 	if (write_all(sp[0], "G", 1) < 0)
 		die_errno(PR_EXIT_RUNNER, "sandbox: sync with the child");
+	/* P7b: while the child mounts, compile its seccomp programs, then
+	 * confine ourselves (P8): everything left here is recvmsg, waiting
+	 * and writing to stderr, and main's pidfd_open of the reaper. */
+	give_progs(e.shared, l->pol);
+	munmap(e.shared, sizeof(*e.shared));
+	spawned_reaper = pid;
+	spawn_confine_runner(l);
 	int rpc_fd = runner_collect(sp[0], pid);
 	close(sp[0]);
 	log_debug("sandbox: plugin started (reaper pid %d)", (int)pid);
 
-	spawned_reaper = pid;
 	c->pid = pid;
 	c->stdin_fd = in[1];
 	c->stdout_fd = out[0];
@@ -373,13 +467,18 @@ void spawn_plugin(const struct launch *l, struct child *c)
 void spawn_confine_runner(const struct launch *l)
 {
 	(void)l;
-	scmp_filter_ctx ctx = seccomp_filter_runner(spawned_reaper);	/* may fail: first */
+	if (runner_confined)
+		return;	/* spawn_plugin did it while the child worked */
+	struct sock_fprog prog;
+	seccomp_filter_runner_prog(spawned_reaper, &prog);	/* may fail: first */
 	int ruleset = landlock_runner_ruleset();
 
 	privs_drop_caps_keep_uid(geteuid() == 0);
 	privs_set_nnp();
 	landlock_enforce(ruleset);
-	seccomp_filter_load(ctx, "runner");
+	seccomp_filter_load(&prog, "runner");
+	free(prog.filter);
+	runner_confined = true;
 	log_debug("runner: confined (uid %u, %s, landlock, seccomp)", (unsigned)getuid(),
 		  geteuid() == 0 ? "CAP_KILL only" : "no capabilities");
 }

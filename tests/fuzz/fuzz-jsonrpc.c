@@ -7,7 +7,13 @@
  *  - jsonrpc_sniff never reads out of bounds (ASan), only returns ids that
  *    are strict JSON, and on strict frames agrees with the decoder;
  *  - an error built from a sniffed id is strict JSON and, if jansson can
- *    hold its id, decodes as a MSG_RESPONSE. */
+ *    hold its id, decodes as a MSG_RESPONSE;
+ *  - the lazy decoder (spans, no DOM) agrees with the eager one on
+ *    acceptance, kind, method, id and params; its spans hold the members'
+ *    canonical bytes (a string id's span is json_dumps of the id); and a
+ *    reference classifier on jansson's own DOM of the frame (the original
+ *    DOM-based rules) agrees on the kind; rpcmsg_dom() after a lazy decode
+ *    is json_equal to the eager DOM. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,7 +93,9 @@ static void check_sniff_agrees(const struct rpcmsg *m, const char *id_raw,
 		json_t *v = json_loads(id_raw, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
 		json_t *w = json_is_integer(id) ? json_real((double)json_integer_value(id))
 						: json_incref(id);
-		check(v && json_equal(v, w));
+		/* no double holds an id such as 1e400: the DOM's id is then
+		 * approximate (a real, never a valid id) */
+		check(v ? json_equal(v, w) : m->numbers_approx && json_is_real(id));
 		json_decref(v);
 		json_decref(w);
 	} else {
@@ -118,6 +126,82 @@ static void check_error_reply(const char *id_raw, const char *method)
 	buf_free(&scratch);
 }
 
+/* The original DOM-based classification, as the reference. */
+static enum msg_kind ref_classify(json_t *root, json_t **idp)
+{
+	json_t *ver = json_object_get(root, "jsonrpc");
+	json_t *id = json_object_get(root, "id");
+	json_t *method = json_object_get(root, "method");
+	json_t *params = json_object_get(root, "params");
+	bool result = json_object_get(root, "result") != NULL;
+	bool error = json_object_get(root, "error") != NULL;
+
+	*idp = NULL;
+	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
+		return MSG_INVALID;
+	if (id && !json_is_string(id) && !json_is_integer(id))
+		return MSG_INVALID;
+	*idp = id;
+	if (method) {
+		if (!json_is_string(method))
+			return MSG_INVALID;
+		if (params && !json_is_object(params) && !json_is_array(params))
+			return MSG_INVALID;
+		return id ? MSG_REQUEST : MSG_NOTIFICATION;
+	}
+	if (id && result != error)
+		return MSG_RESPONSE;
+	return MSG_INVALID;
+}
+
+static bool span_is(const struct rpcmsg *m, struct jspan s, const char *text)
+{
+	return text && s.len == strlen(text) && memcmp(m->canon + s.off, text, s.len) == 0;
+}
+
+static void check_lazy(const char *in, size_t size, int rc, const struct rpcmsg *e)
+{
+	struct buf scratch;
+	struct rpcmsg l;
+	char why[128];
+
+	buf_init(&scratch);
+	int lrc = jsonrpc_decode_lazy(in, size, DEPTH, &scratch, &l, why, sizeof(why));
+	check(lrc == rc);
+	if (lrc == 0) {
+		check(!l.root && !l.id && !l.params && !l.dom);
+		check(l.kind == e->kind && l.canon_len == e->canon_len &&
+		      memcmp(l.canon, e->canon, l.canon_len) == 0);
+		check(l.method ? e->method && strcmp(l.method, e->method) == 0 : !e->method);
+		check(!l.id_span.len == !e->id && !l.params_span.len == !e->params);
+		if (e->id && json_is_string(e->id)) {
+			char *d = json_dumps(e->id, JSON_ENCODE_ANY | JSON_COMPACT);
+			check(span_is(&l, l.id_span, d));
+			free(d);
+		}
+		if (l.method) {
+			struct jspan ms;
+			check(jspan_member(l.canon, (struct jspan){ 0, l.canon_len }, "method", &ms));
+			check(jspan_str_eq(l.canon, ms, l.method) &&
+			      jspan_str_eq_case(l.canon, ms, l.method));
+		}
+		json_t *root = rpcmsg_dom(&l);
+		check(root && json_equal(root, e->root) && l.numbers_approx == e->numbers_approx);
+		check(l.id ? json_equal(l.id, e->id) : !e->id);
+		check(l.params ? json_equal(l.params, e->params) : !e->params);
+		if (!l.numbers_approx) {
+			/* reference: jansson's DOM of the frame itself */
+			json_t *j = json_loadb(in, size, JSON_REJECT_DUPLICATES, NULL), *rid;
+			check(j != NULL);
+			check(ref_classify(j, &rid) == l.kind);
+			check(rid ? l.id && json_equal(rid, l.id) : !l.id);
+			json_decref(j);
+		}
+	}
+	rpcmsg_clear(&l);
+	buf_free(&scratch);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
@@ -128,6 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&scratch);
 	int rc = jsonrpc_decode(in, size, DEPTH, &scratch, &m, why, sizeof(why));
 	int src = jsonrpc_sniff(in, size, &id_raw, &method);
+	check_lazy(in, size, rc, &m);
 	if (rc == 0) {
 		check_decoded(&m);
 		check_stable(&m);

@@ -105,7 +105,6 @@ def act(rid, action, arg):
         # open N connections to the RPC socket at once and hold them; then
         # report how many the runner closed, and whether a fresh call works
         import socket
-        import time
         conf = CONF[0] or {}
         path = os.path.join(conf.get("lightning-dir", "."), conf.get("rpc-file", "lightning-rpc"))
         held, refused = [], 0

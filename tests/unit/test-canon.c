@@ -232,6 +232,265 @@ static void test_depth(void)
 	buf_free(&out);
 }
 
+/* ---- duplicate keys beyond the linear check, and at scale ---- */
+
+static bool jansson_dup(const char *in, size_t n, bool *dup)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(in, n, JSON_REJECT_DUPLICATES, &jerr);
+
+	*dup = !j && json_error_code(&jerr) == json_error_duplicate_key;
+	json_decref(j);
+	return j != NULL;
+}
+
+static uint64_t drng = 0x2545F4914F6CDD1Dull;
+
+static unsigned drnd(unsigned n)
+{
+	drng ^= drng << 13;
+	drng ^= drng >> 7;
+	drng ^= drng << 17;
+	return (unsigned)((drng >> 11) % n);
+}
+
+/* An object of up to `width` members whose keys come from a small pool, so
+ * duplicates happen at every position, with nested objects that reuse the
+ * outer keys (their hash slots must neither leak out nor shadow). */
+static void dup_obj(struct buf *b, unsigned depth, unsigned width, unsigned pool)
+{
+	char k[32];
+	unsigned n = drnd(width + 1);
+
+	buf_append(b, "{", 1);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		int kl = snprintf(k, sizeof(k), "\"%s%u\":", drnd(2) ? "key" : "k",
+				  drnd(pool));
+		buf_append(b, k, (size_t)kl);
+		if (depth < 3 && drnd(6) == 0)
+			dup_obj(b, depth + 1, width, pool);
+		else if (depth < 3 && drnd(8) == 0) {
+			buf_append(b, "[", 1);
+			dup_obj(b, depth + 1, width, pool);
+			buf_append(b, ",", 1);
+			dup_obj(b, depth + 1, width, pool);
+			buf_append(b, "]", 1);
+		} else
+			buf_append(b, "1", 1);
+	}
+	buf_append(b, "}", 1);
+}
+
+static void test_dup_keys(void)
+{
+	struct buf in, out;
+	struct canon_err err;
+	unsigned agree = 0, dups = 0, ok_ = 0, bad_rc = 0, hashed = 0;
+
+	buf_init(&in);
+	buf_init(&out);
+	for (unsigned r = 0; r < 6000; r++) {
+		buf_consume(&in, in.len);
+		buf_consume(&out, out.len);
+		unsigned width = 1 + drnd(r % 3 ? 12 : 60);
+		unsigned pool = width * (2 + drnd(40));
+		dup_obj(&in, 0, width, pool);
+		bool jdup, jok = jansson_dup(buf_head(&in), in.len, &jdup);
+		int rc = canon_json(buf_head(&in), in.len, 64, &out, &err);
+		if (width > 8)
+			hashed++;
+		if ((rc == 0) == jok && (jok || jdup))
+			agree++;
+		else
+			tap_diag("disagree (canon %d, jansson %d): %.*s", rc, jok,
+				 (int)in.len, buf_head(&in));
+		if (rc == 0)
+			ok_++;
+		else if (err.rc == CANON_DUP_KEY)
+			dups++;
+		else
+			bad_rc++;
+	}
+	is_int(agree, 6000, "duplicate verdicts agree with JSON_REJECT_DUPLICATES on 6000 objects");
+	is_int(bad_rc, 0, "  every refusal is CANON_DUP_KEY");
+	ok(dups > 1000 && ok_ > 1000 && hashed > 1000,
+	   "  both outcomes occur (%u dup, %u clean, %u wide)", dups, ok_, hashed);
+
+	/* A million distinct keys: accepted, in linear time. */
+	const size_t million = 1000000;
+	buf_consume(&in, in.len);
+	buf_append(&in, "{", 1);
+	for (size_t i = 0; i < million; i++) {
+		char k[32];
+		int kl = snprintf(k, sizeof(k), "%s\"k%zu\":%zu", i ? "," : "", i, i & 7);
+		buf_append(&in, k, (size_t)kl);
+	}
+	size_t body = in.len;
+	buf_append(&in, "}", 1);
+	buf_consume(&out, out.len);
+	clock_t t0 = clock();
+	int rc = canon_json(buf_head(&in), in.len, 64, &out, &err);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	ok(rc == 0 && out.len == in.len, "an object with 1,000,000 distinct keys is accepted");
+	tap_diag("1,000,000 keys (%zu bytes) in %.3f s", in.len, secs);
+	/* ... and a duplicate of its first key at the very end is found */
+	in.len = body;
+	buf_append(&in, ",\"k0\":1}", 8);
+	buf_consume(&out, out.len);
+	t0 = clock();
+	rc = canon_json(buf_head(&in), in.len, 64, &out, &err);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	ok(rc == -1 && err.rc == CANON_DUP_KEY && err.offset == body + 1 && out.len == 0,
+	   "  a duplicate of key 0 after 1,000,000 keys: CANON_DUP_KEY at its quote");
+	tap_diag("  refused in %.3f s", secs);
+
+	/* Many wide objects in a row: the hash set is emptied as each one
+	 * closes (else the second would report the first one's keys). */
+	buf_consume(&in, in.len);
+	buf_append(&in, "{\"a\":[", 6);
+	for (int o = 0; o < 2000; o++) {
+		buf_append(&in, o ? ",{" : "{", o ? 2 : 1);
+		for (int i = 0; i < 20; i++) {
+			char k[32];
+			int kl = snprintf(k, sizeof(k), "%s\"f%d\":{\"f%d\":%d}", i ? "," : "",
+					  i, i, o);
+			buf_append(&in, k, (size_t)kl);
+		}
+		buf_append(&in, "}", 1);
+	}
+	buf_append(&in, "],\"f1\":0}", 9);
+	buf_consume(&out, out.len);
+	ok(canon_json(buf_head(&in), in.len, 64, &out, &err) == 0,
+	   "2000 objects with the same 20 keys each, nested same names: no false duplicate");
+
+	/* Hashed objects inside a hashed object (not the top level): the inner
+	 * ones' slots are deleted one by one, the outer ones' must survive. */
+	for (int dup = 0; dup < 2; dup++) {
+		buf_consume(&in, in.len);
+		buf_append(&in, "{\"w\":{", 6);
+		for (int i = 0; i < 40; i++) {
+			char k[32];
+			int kl = snprintf(k, sizeof(k), "%s\"g%d\":{", i ? "," : "", i);
+			buf_append(&in, k, (size_t)kl);
+			for (int j = 0; j < 30; j++) {
+				kl = snprintf(k, sizeof(k), "%s\"g%d\":%d", j ? "," : "", j, j);
+				buf_append(&in, k, (size_t)kl);
+			}
+			buf_append(&in, "}", 1);
+		}
+		if (dup)
+			buf_append(&in, ",\"g17\":0", 8);
+		buf_append(&in, "}}", 2);
+		buf_consume(&out, out.len);
+		rc = canon_json(buf_head(&in), in.len, 64, &out, &err);
+		if (dup)
+			ok(rc == -1 && err.rc == CANON_DUP_KEY && err.offset == in.len - 9,
+			   "40 nested 30-key objects, then a duplicate of the outer key g17: found");
+		else
+			ok(rc == 0, "40 nested 30-key objects under a 40-key object: accepted");
+	}
+	buf_free(&in);
+	buf_free(&out);
+}
+
+/* ---- top-level member spans ---- */
+
+static void is_span(const char *canon, size_t off, size_t len, const char *want,
+		    const char *name)
+{
+	ok(len == strlen(want) && memcmp(canon + off, want, len) == 0, "%s: %s", name, want);
+}
+
+static void test_top(void)
+{
+	struct buf out;
+	struct canon_top top;
+	struct canon_err err;
+
+	buf_init(&out);
+	buf_append(&out, "XYZ", 3);
+	const char in[] = " { \"jsonrpc\" : \"2.0\", \"id\":\"a\\u0062\", \"method\":\"x\","
+			  " \"params\" : { \"a\" : [ 1 , {\"b\":2} ] }, \"\":-0.5e3 } ";
+	int rc = canon_json_top(in, strlen(in), 64, &out, &top, &err);
+	const char *c = buf_head(&out) + 3;
+	ok(rc == 0 && top.n == 5 && !top.more, "five top-level members recorded");
+	is_span(c, top.m[0].koff, top.m[0].klen, "jsonrpc", "key 0");
+	is_span(c, top.m[0].voff, top.m[0].vlen, "\"2.0\"", "value 0");
+	is_span(c, top.m[1].koff, top.m[1].klen, "id", "key 1");
+	is_span(c, top.m[1].voff, top.m[1].vlen, "\"ab\"", "value 1 (canonical)");
+	is_span(c, top.m[2].voff, top.m[2].vlen, "\"x\"", "value 2");
+	is_span(c, top.m[3].koff, top.m[3].klen, "params", "key 3");
+	is_span(c, top.m[3].voff, top.m[3].vlen, "{\"a\":[1,{\"b\":2}]}", "value 3 (nested keys not recorded)");
+	is_span(c, top.m[4].koff, top.m[4].klen, "", "key 4 (empty)");
+	is_span(c, top.m[4].voff, top.m[4].vlen, "-0.5e3", "value 4 (last member)");
+
+	buf_consume(&out, out.len);
+	rc = canon_json_top(S("{}"), 64, &out, &top, &err);
+	ok(rc == 0 && top.n == 0 && !top.more, "empty object: no members");
+
+	struct buf wide;
+	buf_init(&wide);
+	buf_append(&wide, "{", 1);
+	for (int i = 0; i < 20; i++) {
+		char k[32];
+		int kl = snprintf(k, sizeof(k), "%s\"m%d\":[%d]", i ? "," : "", i, i);
+		buf_append(&wide, k, (size_t)kl);
+	}
+	buf_append(&wide, "}", 1);
+	buf_consume(&out, out.len);
+	rc = canon_json_top(buf_head(&wide), wide.len, 64, &out, &top, &err);
+	ok(rc == 0 && top.n == CANON_TOP_MAX && top.more, "20 members: the first 16, more set");
+	is_span(buf_head(&out), top.m[15].koff, top.m[15].klen, "m15", "  key 15");
+	is_span(buf_head(&out), top.m[15].voff, top.m[15].vlen, "[15]", "  value 15");
+	buf_free(&wide);
+
+	buf_consume(&out, out.len);
+	top.n = 7;
+	rc = canon_json_top(S("{\"a\":1,\"b\":tru}"), 64, &out, &top, &err);
+	ok(rc == -1 && top.n == 0, "on failure no members are reported");
+	buf_free(&out);
+}
+
+/* ---- throughput (figures only, no timed assertion) ---- */
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_speed(void)
+{
+	static const char msg[] = "{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":"
+				  "{\"level\":\"info\",\"message\":\"plugin started, 3 peers connected\"}}";
+	struct buf out;
+	struct canon_top top;
+	const int reps = 300000;
+	int fails = 0;
+
+	buf_init(&out);
+	double t0 = now();
+	for (int i = 0; i < reps; i++) {
+		buf_consume(&out, out.len);
+		fails += canon_json_top(msg, sizeof(msg) - 1, 64, &out, &top, NULL) != 0;
+	}
+	double tc = now() - t0;
+	t0 = now();
+	for (int i = 0; i < reps; i++) {
+		json_t *j = json_loadb(msg, sizeof(msg) - 1, JSON_REJECT_DUPLICATES, NULL);
+		fails += !j;
+		json_decref(j);
+	}
+	double tj = now() - t0;
+	is_int(fails, 0, "throughput loop: every message accepted");
+	tap_diag("%zu-byte log notification: canon_json_top %.0f msgs/s, jansson json_loadb %.0f msgs/s",
+		 sizeof(msg) - 1, reps / tc, reps / tj);
+	buf_free(&out);
+}
+
 /* ---- differential test against jansson ---- */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
@@ -299,7 +558,7 @@ static void gen_string(struct gen *g, bool key)
 	put(g, "\"", 1);
 	if (key) {
 		snprintf(tmp, sizeof(tmp), "k%u", g->keyno++);
-		if (rnd(30) == 0)
+		if (rnd(5) == 0)
 			snprintf(tmp, sizeof(tmp), "dup");
 		puts_(g, tmp);
 	}
@@ -457,8 +716,8 @@ static const char *show(const char *s, size_t n)
 }
 
 struct stats {
-	unsigned both_ok, both_bad, bytes_equal, diff_escaped_key, diff_depth,
-		 diff_overflow, diff_nul, mismatch, canon_notfixed;
+	unsigned both_ok, both_bad, both_dup, bytes_equal, diff_escaped_key,
+		 diff_depth, diff_overflow, diff_nul, mismatch, canon_notfixed;
 };
 
 static void compare(const char *in, size_t n, struct stats *st)
@@ -470,7 +729,7 @@ static void compare(const char *in, size_t n, struct stats *st)
 	buf_init(&out);
 	buf_init(&again);
 	int crc = canon_json(in, n, 64, &out, &err);
-	json_t *j = json_loadb(in, n, 0, &jerr);
+	json_t *j = json_loadb(in, n, JSON_REJECT_DUPLICATES, &jerr);
 	bool jok = json_is_object(j);
 
 	if (crc == 0) {
@@ -487,8 +746,7 @@ static void compare(const char *in, size_t n, struct stats *st)
 			tap_diag("not json_equal: %s", show(in, n));
 		}
 		json_decref(jc);
-		json_t *nodup = json_loadb(in, n, JSON_REJECT_DUPLICATES, &jerr);
-		if (nodup && !has_reformatted_number(buf_head(&out), out.len)) {
+		if (!has_reformatted_number(buf_head(&out), out.len)) {
 			char *d = json_dumps(j, JSON_COMPACT);
 			if (strlen(d) == out.len && memcmp(d, buf_head(&out), out.len) == 0) {
 				st->bytes_equal++;
@@ -500,7 +758,6 @@ static void compare(const char *in, size_t n, struct stats *st)
 			}
 			free(d);
 		}
-		json_decref(nodup);
 	} else if (crc == 0) {
 		if (json_error_code(&jerr) == json_error_numeric_overflow) {
 			st->diff_overflow++;
@@ -527,6 +784,10 @@ static void compare(const char *in, size_t n, struct stats *st)
 		}
 	} else {
 		st->both_bad++;
+		/* Where both see a duplicate first, they must agree it is one. */
+		if (err.rc == CANON_DUP_KEY &&
+		    json_error_code(&jerr) == json_error_duplicate_key)
+			st->both_dup++;
 	}
 	json_decref(j);
 	buf_free(&out);
@@ -569,10 +830,10 @@ static void test_differential(void)
 		compare(bad[i].in, bad[i].len, &st);
 	free(g.s);
 
-	tap_diag("both accept %u (bytes compared %u), both refuse %u, documented "
-		 "differences: escaped key %u, depth %u, numeric overflow %u, "
-		 "NUL after a token %u",
-		 st.both_ok, st.bytes_equal, st.both_bad, st.diff_escaped_key,
+	tap_diag("both accept %u (bytes compared %u), both refuse %u (both as a "
+		 "duplicate key %u), documented differences: escaped key %u, depth %u, "
+		 "numeric overflow %u, NUL after a token %u",
+		 st.both_ok, st.bytes_equal, st.both_bad, st.both_dup, st.diff_escaped_key,
 		 st.diff_depth, st.diff_overflow, st.diff_nul);
 	is_int(st.mismatch, 0, "canon agrees with jansson on %u inputs", rounds);
 	is_int(st.canon_notfixed, 0, "canon output is a fixed point of canon");
@@ -582,12 +843,17 @@ static void test_differential(void)
 	   st.bytes_equal);
 	ok(st.diff_escaped_key > 0 && st.diff_overflow > 0 && st.diff_depth > 0,
 	   "the documented differences were exercised");
+	ok(st.both_dup > 50, "duplicate keys were exercised (%u refused by both as such)",
+	   st.both_dup);
 }
 
 int main(void)
 {
 	test_table();
 	test_depth();
+	test_dup_keys();
+	test_top();
 	test_differential();
+	test_speed();
 	return tap_done();
 }

@@ -1,7 +1,10 @@
-/* test-jsonrpc.c - jsonrpc.c: classification, strict decoding decisions
- * (duplicates, escaped keys, NUL), byte-exact canonical output, the reply
- * builders' exact bytes, and lenient sniffing of non-strict host frames. */
+/* test-jsonrpc.c - jsonrpc.c: classification (eager and lazy), strict
+ * decoding decisions (duplicates, escaped keys, NUL), byte-exact canonical
+ * output, spans and the span helpers, the DOM built on demand, the reply
+ * builders' exact bytes, lenient sniffing of non-strict host frames, and a
+ * lazy-decode throughput figure (diag only). */
 #include <string.h>
+#include <time.h>
 #include "jsonrpc.h"
 #include "tap.h"
 #include "util.h"
@@ -72,6 +75,248 @@ static void test_kinds(void)
 		free(id);
 		rpcmsg_clear(&m);
 	}
+	buf_free(&scratch);
+}
+
+static char *span_text(const struct rpcmsg *m, struct jspan s)
+{
+	return s.len ? xstrndup(m->canon + s.off, s.len) : NULL;
+}
+
+/* The lazy decoder classifies every table case as the eager one does,
+ * without a DOM; rpcmsg_dom() then yields the eager DOM. */
+static void test_lazy_kinds(void)
+{
+	struct buf scratch, s2;
+	struct rpcmsg m, e;
+	char why[256];
+
+	buf_init(&scratch);
+	buf_init(&s2);
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		const struct kcase *k = &kinds[i];
+		int rc = jsonrpc_decode_lazy(k->in, strlen(k->in), 64, &scratch, &m, why,
+					     sizeof(why));
+		int erc = jsonrpc_decode(k->in, strlen(k->in), 64, &s2, &e, why, sizeof(why));
+		char *id = span_text(&m, m.id_span);
+		bool good = rc == 0 && erc == 0 && m.kind == k->kind && m.kind == e.kind &&
+			    !m.root && !m.id && !m.params && !m.dom &&
+			    (k->method ? m.method && strcmp(m.method, k->method) == 0 : !m.method) &&
+			    (k->id ? id && strcmp(id, k->id) == 0 : !id) &&
+			    !m.params_span.len == !e.params;
+		ok(good, "lazy kind %d: %s", k->kind, k->in);
+		if (!good)
+			tap_diag("  rc %d kind %d method %s id %s", rc, m.kind,
+				 m.method ? m.method : "-", id ? id : "-");
+		json_t *root = rpcmsg_dom(&m);
+		ok(root && m.dom && json_equal(root, e.root) &&
+		   (m.id ? json_equal(m.id, e.id) : !e.id) &&
+		   (m.params ? json_equal(m.params, e.params) : !e.params) &&
+		   rpcmsg_dom(&m) == root, "  rpcmsg_dom equals the eager DOM");
+		free(id);
+		rpcmsg_clear(&m);
+		rpcmsg_clear(&e);
+	}
+	buf_free(&scratch);
+	buf_free(&s2);
+}
+
+static void test_lazy_more(void)
+{
+	struct buf scratch;
+	struct rpcmsg m;
+	char why[256];
+	int rc;
+
+	buf_init(&scratch);
+	rc = jsonrpc_decode_lazy(S("{\"jsonrpc\":\"2.0\",\"params\":{\"a\":1,\"a\":2},\"method\":\"x\"}"),
+				 64, &scratch, &m, why, sizeof(why));
+	ok(rc == -1 && strstr(why, "duplicate"), "lazy: nested duplicate key refused (%s)", why);
+	rc = jsonrpc_decode_lazy(S("{\"jsonrpc\":\"2.0\",\"m\\u0065thod\":\"x\"}"),
+				 64, &scratch, &m, why, sizeof(why));
+	ok(rc == -1 && strstr(why, "escape"), "lazy: escaped key refused (%s)", why);
+
+	/* ids: span bytes are the id's canonical text = json_dumps of the id */
+	static const char *const sids[] = {
+		"\"cln:x#1\"", "\"a\\u0062\\/\\u00e9\\n\\u0001\\\"\"", "\"\xe6\x97\xa5\"", "\"\"",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(sids); i++) {
+		char *in = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{}}", sids[i]);
+		rc = jsonrpc_decode_lazy(in, strlen(in), 64, &scratch, &m, why, sizeof(why));
+		char *span = span_text(&m, m.id_span);
+		rpcmsg_dom(&m);
+		char *d = m.id ? json_dumps(m.id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+		ok(rc == 0 && m.kind == MSG_RESPONSE && span && d && strcmp(span, d) == 0,
+		   "string id %s: span bytes %s == json_dumps %s", sids[i], span ? span : "-",
+		   d ? d : "-");
+		free(d);
+		free(span);
+		free(in);
+		rpcmsg_clear(&m);
+	}
+	/* integer ids: exactly those within int64 */
+	static const struct { const char *id; bool valid; } iids[] = {
+		{ "9223372036854775807", true }, { "-9223372036854775808", true },
+		{ "9223372036854775808", false }, { "-9223372036854775809", false },
+		{ "10000000000000000000", false }, { "-0", true }, { "0", true },
+		{ "1e2", false }, { "1.0", false },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(iids); i++) {
+		char *in = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":1}", iids[i].id);
+		struct rpcmsg e;
+		struct buf s2;
+		buf_init(&s2);
+		rc = jsonrpc_decode_lazy(in, strlen(in), 64, &scratch, &m, why, sizeof(why));
+		int erc = jsonrpc_decode(in, strlen(in), 64, &s2, &e, why, sizeof(why));
+		ok(rc == 0 && erc == 0 && !!m.id_span.len == iids[i].valid &&
+		   m.kind == (iids[i].valid ? MSG_RESPONSE : MSG_INVALID) && m.kind == e.kind &&
+		   !!e.id == iids[i].valid, "integer id %s: %s", iids[i].id,
+		   iids[i].valid ? "valid" : "not a valid id");
+		if (e.id) {
+			/* the span is the lexeme; json_dumps agrees but for -0 */
+			char *span = span_text(&m, m.id_span), *d = dump(e.id);
+			ok(strcmp(span, d) == 0 || (strcmp(span, "-0") == 0 && strcmp(d, "0") == 0),
+			   "  span %s, json_dumps %s", span, d);
+			free(span);
+			free(d);
+		}
+		rpcmsg_clear(&m);
+		rpcmsg_clear(&e);
+		buf_free(&s2);
+		free(in);
+	}
+
+	/* a real beyond a double: the DOM zeroes numbers but keeps the id */
+	rc = jsonrpc_decode_lazy(S("{\"jsonrpc\":\"2.0\",\"id\":42,\"result\":[1e400,7]}"),
+				 64, &scratch, &m, why, sizeof(why));
+	ok(rc == 0 && m.kind == MSG_RESPONSE && !m.numbers_approx, "1e400: lazy decode, no DOM yet");
+	ok(rpcmsg_dom(&m) && m.numbers_approx && json_integer_value(m.id) == 42,
+	   "  rpcmsg_dom: numbers approximate, the id still 42");
+	rpcmsg_clear(&m);
+
+	/* more members than canon records: still classified */
+	struct buf w;
+	buf_init(&w);
+	buf_append(&w, "{", 1);
+	for (int i = 0; i < 20; i++) {
+		char *f = xasprintf("\"f%d\":{\"id\":0,\"method\":1},", i);
+		buf_append(&w, f, strlen(f));
+		free(f);
+	}
+	const char tail[] = "\"params\":[],\"method\":\"m\\u0001\",\"id\":\"z\",\"jsonrpc\":\"2.0\"}";
+	buf_append(&w, tail, sizeof(tail) - 1);
+	rc = jsonrpc_decode_lazy(buf_head(&w), w.len, 64, &scratch, &m, why, sizeof(why));
+	char *id = span_text(&m, m.id_span), *pa = span_text(&m, m.params_span);
+	ok(rc == 0 && m.kind == MSG_REQUEST && m.method && strcmp(m.method, "m\x01") == 0 &&
+	   id && strcmp(id, "\"z\"") == 0 && pa && strcmp(pa, "[]") == 0,
+	   "24 members, the JSON-RPC ones last: request, method decoded, id and params found");
+	free(id);
+	free(pa);
+	rpcmsg_clear(&m);
+	buf_free(&w);
+
+	/* a long escaped method: owned heap copy, decoded */
+	char longm[200];
+	memset(longm, 'q', sizeof(longm));
+	memcpy(longm + 150, "\\\"\\\\\\t\\u001F\"}", 14);
+	char *in = xasprintf("{\"jsonrpc\":\"2.0\",\"method\":\"%.*s", 164, longm);
+	rc = jsonrpc_decode_lazy(in, strlen(in), 64, &scratch, &m, why, sizeof(why));
+	ok(rc == 0 && m.kind == MSG_NOTIFICATION && m.method && strlen(m.method) == 154 &&
+	   memcmp(m.method + 150, "\"\\\t\x1f", 4) == 0, "long method with escapes decoded");
+	rpcmsg_clear(&m);
+	ok(!m.method && !m.root && m.kind == MSG_INVALID, "rpcmsg_clear resets (ASan: frees)");
+	free(in);
+	buf_free(&scratch);
+}
+
+static void test_spans(void)
+{
+	struct buf scratch;
+	struct rpcmsg m;
+	char why[256];
+	struct jspan v, w;
+
+	buf_init(&scratch);
+	const char in[] = "{ \"jsonrpc\":\"2.0\", \"method\":\"log\", \"params\": { \"x\":{\"level\":\"no\"},"
+			  "\"arr\":[\"}\",{\"a\":\"]\\\\\"}], \"level\" : \"In\\u0066o\", \"message\":\"h\\\"i\\n\","
+			  "\"n\":-1.5e3,\"t\":true } }";
+	int rc = jsonrpc_decode_lazy(in, strlen(in), 64, &scratch, &m, why, sizeof(why));
+	ok(rc == 0 && m.kind == MSG_NOTIFICATION && m.params_span.len, "log notification decoded lazily");
+	const char *c = m.canon;
+	ok(jspan_member(c, m.params_span, "level", &v) && jspan_is_string(c, v) &&
+	   v.len == 6 && memcmp(c + v.off, "\"Info\"", 6) == 0,
+	   "jspan_member finds level past nested values with tricky strings");
+	ok(jspan_str_eq(c, v, "Info") && !jspan_str_eq(c, v, "info") &&
+	   jspan_str_eq_case(c, v, "info") && jspan_str_eq_case(c, v, "INFO") &&
+	   !jspan_str_eq_case(c, v, "inf") && !jspan_str_eq_case(c, v, "infos"),
+	   "jspan_str_eq and its case-insensitive variant");
+	char *d = jspan_strdup(c, v);
+	ok(d && strcmp(d, "Info") == 0, "jspan_strdup of a plain string");
+	free(d);
+	ok(jspan_member(c, m.params_span, "message", &w) && jspan_str_eq(c, w, "h\"i\n") &&
+	   !jspan_strdup(c, w), "escapes are decoded for comparison, strdup refuses them");
+	ok(jspan_member(c, m.params_span, "n", &w) && !jspan_is_string(c, w) &&
+	   w.len == 6 && memcmp(c + w.off, "-1.5e3", 6) == 0 && !jspan_str_eq(c, w, "-1.5e3"),
+	   "a number member: its lexeme, not a string");
+	ok(jspan_member(c, m.params_span, "t", &w) && w.len == 4, "the last member");
+	ok(!jspan_member(c, m.params_span, "a", &w) && !jspan_member(c, m.params_span, "leve", &w),
+	   "nested keys and prefixes are not members");
+	ok(!jspan_member(c, v, "x", &w), "jspan_member on a non-object is false");
+	struct jspan x;
+	ok(jspan_member(c, m.params_span, "x", &x) && jspan_member(c, x, "level", &w) &&
+	   jspan_str_eq(c, w, "no"), "member of a member");
+	ok(jspan_member(c, (struct jspan){ 0, m.canon_len }, "method", &w) &&
+	   jspan_str_eq(c, w, "log"), "member of the whole message");
+	rpcmsg_clear(&m);
+	buf_free(&scratch);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_speed(void)
+{
+	static const char msg[] = "{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":"
+				  "{\"level\":\"info\",\"message\":\"plugin started, 3 peers connected\"}}";
+	struct buf scratch;
+	struct rpcmsg m;
+	char why[128];
+	const int reps = 300000;
+	int good = 0;
+
+	buf_init(&scratch);
+	double t0 = now();
+	for (int i = 0; i < reps; i++) {
+		if (jsonrpc_decode_lazy(msg, sizeof(msg) - 1, 64, &scratch, &m, why, sizeof(why)) == 0 &&
+		    m.kind == MSG_NOTIFICATION) {
+			struct jspan lv;
+			good += jspan_member(m.canon, m.params_span, "level", &lv) &&
+				jspan_str_eq(m.canon, lv, "info");
+		}
+		rpcmsg_clear(&m);
+	}
+	double tl = now() - t0;
+	t0 = now();
+	for (int i = 0; i < reps; i++) {
+		good += jsonrpc_decode(msg, sizeof(msg) - 1, 64, &scratch, &m, why, sizeof(why)) == 0;
+		rpcmsg_clear(&m);
+	}
+	double te = now() - t0;
+	t0 = now();
+	for (int i = 0; i < reps; i++) {
+		json_t *j = json_loadb(msg, sizeof(msg) - 1, JSON_REJECT_DUPLICATES, NULL);
+		good += j != NULL;
+		json_decref(j);
+	}
+	double tj = now() - t0;
+	is_int(good, 3 * reps, "throughput loops: every message decoded");
+	tap_diag("%zu-byte log notification: lazy decode + level check %.0f msgs/s, "
+		 "eager decode %.0f msgs/s, jansson json_loadb alone %.0f msgs/s",
+		 sizeof(msg) - 1, reps / tl, reps / te, reps / tj);
 	buf_free(&scratch);
 }
 
@@ -335,8 +580,12 @@ static void test_sniff(void)
 int main(void)
 {
 	test_kinds();
+	test_lazy_kinds();
+	test_lazy_more();
+	test_spans();
 	test_strict();
 	test_builders();
 	test_sniff();
+	test_speed();
 	return tap_done();
 }

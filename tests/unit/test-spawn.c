@@ -272,8 +272,8 @@ static void t_nproc(void)
 	char out[4096], err[4096];
 	const char *a[] = { BASE, "--nproc", "1", "--", "/bin/true", NULL };
 	int rc = run(out, sizeof(out), err, sizeof(err), a);
-	tap_ok(rc == 125 && strstr(err, "fork the plugin") != NULL,
-	       "limits.nproc 1: the plugin cannot even be forked -> 125 (got %d) %s", rc, err);
+	tap_ok(rc == 125 && strstr(err, "start the plugin") != NULL,
+	       "limits.nproc 1: the plugin cannot even be started -> 125 (got %d) %s", rc, err);
 }
 
 static void t_signal_status(void)
