@@ -44,6 +44,7 @@ struct rpcmsg {
 	 * for a string id equal to json_dumps(id, JSON_ENCODE_ANY|JSON_COMPACT)). */
 	struct jspan id_span, params_span, result_span, error_span;
 	bool dom;		/* root/id/params built */
+	/* keep these two last: decoding zeroes only what precedes them */
 	char method_buf[48];	/* method storage for short names (no malloc) */
 	char dom_why[JSON_ERROR_TEXT_LENGTH];	/* why rpcmsg_dom() failed */
 };

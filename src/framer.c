@@ -73,6 +73,11 @@ static enum frame_rc framer_fail(struct framer *f, enum frame_rc rc,
 	return rc;
 }
 
+/* Bytes that change the framer's state outside a string. */
+static const unsigned char structural[256] = {
+	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+};
+
 static bool is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -132,12 +137,35 @@ enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len)
 			f->depth = 0;
 		}
 		if (f->in_str) {
-			if (f->esc)
+			if (f->esc) {
 				f->esc = false;
-			else if (c == '\\')
+			} else if (c == '\\') {
 				f->esc = true;
-			else if (c == '"')
+			} else if (c == '"') {
 				f->in_str = false;
+			} else {
+				/* Most bytes of a big message are string contents:
+				 * run to the next quote or backslash in a tight loop,
+				 * never past the size cap. */
+				size_t lim = f->skipping ? n : f->begin + f->max;
+				size_t j = i + 1;
+				if (lim > n)
+					lim = n;
+				while (j < lim && p[j] != '"' && p[j] != '\\')
+					j++;
+				f->examined += j - i - 1;
+				i = j - 1;
+			}
+		} else if (!structural[c]) {
+			/* Numbers, literals, commas, colons: skip the run. */
+			size_t lim = f->skipping ? n : f->begin + f->max;
+			size_t j = i + 1;
+			if (lim > n)
+				lim = n;
+			while (j < lim && !structural[(unsigned char)p[j]])
+				j++;
+			f->examined += j - i - 1;
+			i = j - 1;
 		} else if (c == '"') {
 			f->in_str = true;
 		} else if (c == '{' || c == '[') {

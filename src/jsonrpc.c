@@ -288,6 +288,9 @@ int jsonrpc_decode_lazy(const char *frame, size_t len, unsigned max_depth,
 
 	rpcmsg_reset(m);
 	buf_consume(scratch, scratch->len);
+	/* Canonical text is never longer than its input: reserve it all now
+	 * (and the "\n\n" the relay appends) instead of growing by doubling. */
+	buf_tail(scratch, len + 2);
 	if (canon_json_top(frame, len, max_depth, scratch, &top, &cerr) < 0) {
 		snprintf(why, whylen, "%s at byte %zu", cerr.why, cerr.offset);
 		return -1;

@@ -199,13 +199,15 @@ static void t_basic(void)
 	char out[8192], err[8192];
 	const char *a[] = { BASE, "--", "/bin/sh", "-c",
 		"echo hello; id -u; ls /; echo fds $(ls /proc/self/fd | tr '\\n' ' '); "
-		"cat /proc/self/status | grep -E 'NoNewPrivs|CapEff|Seccomp:'; exit 7", NULL };
+		"cat /proc/self/status | grep -E 'NoNewPrivs|CapEff|Seccomp'; exit 7", NULL };
 	int rc = run(out, sizeof(out), err, sizeof(err), a);
 	tap_ok(rc == 7, "plugin's exit status passes through (got %d)", rc);
 	tap_ok(strstr(out, "hello\n") != NULL, "plugin stdout reaches the runner");
 	tap_ok(strstr(out, "NoNewPrivs:\t1") != NULL, "no_new_privs set");
 	tap_ok(strstr(out, "CapEff:\t0000000000000000") != NULL, "no effective caps");
 	tap_ok(strstr(out, "Seccomp:\t2") != NULL, "seccomp filter mode");
+	/* one program per syscall: the ioctl checks are part of it */
+	tap_ok(strstr(out, "Seccomp_filters:\t1\n") != NULL, "exactly one seccomp filter");
 	tap_ok(strstr(out, "fds 0 1 2 3\n") != NULL, "only fds 0,1,2 (+ls's own dir fd)");
 	if (tap_failed)
 		tap_diag("out: %s err: %s", out, err);
