@@ -32,17 +32,13 @@ struct child {
 
 /* Build every layer, clone, and wait until the child reports that the
  * sandbox is complete and exec is about to happen. Any failure: die() with
- * PR_EXIT_RUNNER (layer + fix), PR_EXIT_NOEXEC or PR_EXIT_NOENT.
- * While the child builds the sandbox, the runner confines itself (what
- * spawn_confine_runner does), so on return it is already confined; its
- * filter lets it take a pidfd of c->pid (and of no other process). */
+ * PR_EXIT_RUNNER (layer + fix), PR_EXIT_NOEXEC or PR_EXIT_NOENT. */
 void spawn_plugin(const struct launch *l, struct child *c);
 
 /* Confine the relay (privilege separation): drop to an unprivileged uid when
  * root, clear capabilities, no_new_privs, an empty Landlock ruleset, and a
  * seccomp allowlist of what relaying needs. connect() to the host's socket
- * by path must keep working. Call after spawn_plugin, before the loop
- * (spawn_plugin has done it already: then this returns at once). */
+ * by path must keep working. Call after spawn_plugin, before the loop. */
 void spawn_confine_runner(const struct launch *l);
 
 /* Map a wait status of the reaper/plugin to the runner's exit status. */

@@ -241,12 +241,18 @@ static int item_cmp(const void *a, const void *b)
 	return dx < dy ? -1 : dx > dy ? 1 : 0;
 }
 
-/* mkdir -p for `path` (absolute, under NEWROOT). */
+/* mkdir -p for `path` (absolute, under NEWROOT). Most parents exist
+ * already: try the path itself first and walk down only when a parent is
+ * missing (every mkdir is a syscall on the start-up path). */
 static void mkdirs(const char *path)
 {
 	char buf[PATH_MAX];
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
 		die(PR_EXIT_RUNNER, "mounts: path too long: %s", path);
+	if (mkdir(buf, 0755) == 0 || errno == EEXIST)
+		return;
+	if (errno != ENOENT)
+		die_errno(PR_EXIT_RUNNER, "mounts: mkdir %s", buf);
 	for (char *s = buf + 1; *s; s++) {
 		if (*s != '/')
 			continue;
@@ -372,21 +378,16 @@ static void build_dev(void)
 	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
 		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
 		snprintf(dst, sizeof(dst), NEWROOT "/dev/%s", nodes[i]);
-		int fd = open(host, O_PATH | O_CLOEXEC);
-		if (fd < 0)
-			die_errno(PR_EXIT_RUNNER, "mounts: %s", host);
 		int f = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 		if (f < 0)
 			die_errno(PR_EXIT_RUNNER, "mounts: create %s", dst);
 		close(f);
-		char src[64];
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
 		/* a bind keeps the node usable (mknod is impossible in a user
-		 * namespace); nosuid+noexec, but not nodev */
-		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-			die_errno(PR_EXIT_RUNNER, "mounts: bind %s", dst);
+		 * namespace); nosuid+noexec, but not nodev. The host's /dev is
+		 * not under NEWROOT, so its path is still the host's node. */
+		if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
+			die_errno(PR_EXIT_RUNNER, "mounts: bind %s", host);
 		set_attrs(dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
-		close(fd);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		snprintf(dst, sizeof(dst), NEWROOT "/dev/%s", links[i][0]);

@@ -475,9 +475,6 @@ void seccomp_filter_runner_prog(pid_t reaper, struct sock_fprog *out)
 	if (reaper > 0) {
 		a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)reaper);
 		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, &a);
-		/* the runner confines itself before main.c takes the
-		 * reaper's pidfd (spawn.c): that one pid only */
-		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_open), 1, &a);
 	}
 	a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
 	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, &a);

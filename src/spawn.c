@@ -5,15 +5,13 @@
  * plugin (or reported why not). Child side: child_enter(), one flat
  * sequence with a "why here" per step; the child stays as the pid-1 reaper
  * and starts the plugin at the very end (a vfork-like clone: no page-table
- * copy). Also the runner's own
- * confinement, and the exit-status mapping.
+ * copy). Also the runner's own confinement, and the exit-status mapping.
  * Setup errors in the child travel to the runner over the sync socket (the
  * child's stderr points at it until exec), so the runner prints ONE line.
- * Start-up time: the runner compiles the seccomp programs (the plugin's,
- * the reaper's and its own) AFTER clone, while the child builds the
- * sandbox on the other CPU, and hands the child's two over a shared
- * mapping (a futex word in it says they are there); the child only loads
- * them.
+ * Start-up time: the runner compiles the child's seccomp programs (the
+ * plugin's and the reaper's) AFTER clone, while the child builds the
+ * sandbox on the other CPU, and hands them over a shared mapping (a futex
+ * word in it says they are there); the child only loads them.
  * Must not: do any layer's work itself (sandbox.c, privs.c, landlock.c,
  * seccomp_filter.c, reaper.c do).
  * Called by: main.c. */
@@ -48,9 +46,6 @@
 
 /* The reaper's pid: the only process the confined runner may signal. */
 static pid_t spawned_reaper;
-/* The runner confines itself while the child builds the sandbox (so it
- * costs no start-up time); spawn_confine_runner() then has nothing to do. */
-static bool runner_confined;
 
 /* The child's two programs, written by the runner after clone into memory
  * both share (MAP_SHARED: a fork-like clone copies everything else).
@@ -440,17 +435,17 @@ void spawn_plugin(const struct launch *l, struct child *c)
 		sandbox_write_idmaps(pid, getuid(), getgid());
 	if (write_all(sp[0], "G", 1) < 0)
 		die_errno(PR_EXIT_RUNNER, "sandbox: sync with the child");
-	/* P7b: while the child mounts, compile its seccomp programs, then
-	 * confine ourselves (P8): everything left here is recvmsg, waiting
-	 * and writing to stderr, and main's pidfd_open of the reaper. */
+	/* P7b: while the child mounts, compile its seccomp programs. Our
+	 * own confinement (P8) waits for main: done here, on the second
+	 * CPU while the child works, it measurably slowed the child down;
+	 * after the exec it overlaps with the plugin loading its libraries. */
 	give_progs(e.shared, l->pol);
 	munmap(e.shared, sizeof(*e.shared));
-	spawned_reaper = pid;
-	spawn_confine_runner(l);
 	int rpc_fd = runner_collect(sp[0], pid);
 	close(sp[0]);
 	log_debug("sandbox: plugin started (reaper pid %d)", (int)pid);
 
+	spawned_reaper = pid;
 	c->pid = pid;
 	c->stdin_fd = in[1];
 	c->stdout_fd = out[0];
@@ -477,8 +472,6 @@ void spawn_plugin(const struct launch *l, struct child *c)
 void spawn_confine_runner(const struct launch *l)
 {
 	(void)l;
-	if (runner_confined)
-		return;	/* spawn_plugin did it while the child worked */
 	struct sock_fprog prog;
 	seccomp_filter_runner_prog(spawned_reaper, &prog);	/* may fail: first */
 	int ruleset = landlock_runner_ruleset();
@@ -488,7 +481,6 @@ void spawn_confine_runner(const struct launch *l)
 	landlock_enforce(ruleset);
 	seccomp_filter_load(&prog, "runner");
 	free(prog.filter);
-	runner_confined = true;
 	log_debug("runner: confined (uid %u, %s, landlock, seccomp)", (unsigned)getuid(),
 		  geteuid() == 0 ? "CAP_KILL only" : "no capabilities");
 }
