@@ -2,7 +2,7 @@
 """fakehost.py - a lightningd emulator for plugin-runner's integration tests.
 
 What it does: plays lightningd's side of the plugin protocol (PROTOCOL.md
-sections 1-6, checked against /work/shared/transcripts): spawns a command
+sections 1-6, checked against tests/transcripts, real lightningd traffic): spawns a command
 (the runner, or a plugin directly for baselines) with stdin/stdout pipes,
 stderr captured, cwd = a fresh "<lightning-dir>/regtest" holding a fake
 hsm_secret and a real `lightning-rpc` unix socket served by a thread;

@@ -14,7 +14,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
 
-TDIR = os.environ.get("PR_TRANSCRIPTS", "/work/shared/transcripts")
+TDIR = os.environ.get("PR_TRANSCRIPTS", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "transcripts"))
 if not os.path.isdir(TDIR):
     TDIR = os.path.join(ROOT, "tests", "transcripts")
 HOOKY = os.path.join(PLUGINS, "hookyplugin.py")
