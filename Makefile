@@ -11,7 +11,7 @@ VERSION    := 0.1.0
 PKGS     = jansson libseccomp libcap-ng libbsd-overlay libmd
 DEBPKGS  = build-essential pkg-config libjansson-dev libseccomp-dev \
            libcap-ng-dev libbsd-dev libmd-dev python3 mandoc clang \
-           bubblewrap socat
+           bubblewrap socat golang-go
 
 CC       ?= cc
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPR_VERSION='"$(VERSION)"' \
