@@ -22,6 +22,9 @@ void buf_consume(struct buf *b, size_t n);
 /* Append all of src to dst and empty src. When dst is empty the two swap
  * storage instead: a 50 MB message is then never copied a second time. */
 void buf_move_append(struct buf *dst, struct buf *src);
+/* Give an empty buffer's storage back if it grew large (after a 50 MB
+ * message): an idle runner stays small. */
+void buf_trim(struct buf *b);
 /* NULL for a buffer that never held anything (NULL + 0 is undefined). */
 static inline const char *buf_head(const struct buf *b)
 {

@@ -93,3 +93,9 @@ void buf_move_append(struct buf *dst, struct buf *src)
 	buf_append(dst, buf_head(src), src->len);
 	buf_consume(src, src->len);
 }
+
+void buf_trim(struct buf *b)
+{
+	if (b->len == 0 && b->cap > (1u << 20))
+		buf_free(b);
+}

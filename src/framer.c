@@ -223,4 +223,6 @@ void framer_consume(struct framer *f)
 	buf_consume(&f->in, f->ret_len);
 	f->scan -= f->ret_len;
 	f->ret_len = 0;
+	if (f->in.len == 0)
+		buf_trim(&f->in);	/* scan is 0 too: nothing points into it */
 }

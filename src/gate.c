@@ -122,6 +122,7 @@ static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
 	if (m->canon == buf_head(&g->scratch) && m->canon_len == g->scratch.len) {
 		buf_append(&g->scratch, "\n\n", 2);
 		buf_move_append(out, &g->scratch);
+		buf_trim(&g->scratch);
 		return;
 	}
 	jsonrpc_emit_canon(out, m);

@@ -209,6 +209,7 @@ static int flush_to(int fd, struct buf *b)
 		}
 		buf_consume(b, (size_t)w);
 	}
+	buf_trim(b);
 	return 0;
 }
 

@@ -340,6 +340,7 @@ static int write_some(int fd, struct buf *b)
 		}
 		buf_consume(b, (size_t)w);
 	}
+	buf_trim(b);
 	return 0;
 }
 
