@@ -7,36 +7,10 @@
 #include "manifest.h"
 #include "policy.h"
 #include "tap.h"
+#include "testpol.h"
 
-static void set_list(struct strlist *l, const char *const *v)
-{
-	strlist_free(l);
-	for (; v && *v; v++)
-		strlist_push(l, *v);
-}
 
-#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-/* Free what a test put in a stack policy: policy_free() owns a heap one. */
-static void policy_clear(struct policy *p)
-{
-	struct policy *h = calloc(1, sizeof(*h));
-	*h = *p;
-	policy_free(h);
-	memset(p, 0, sizeof(*p));
-}
-
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
-
-	if (!j) {
-		tap_diag("bad test JSON: %s: %s", text, e.text);
-		exit(2);
-	}
-	return j;
-}
 
 static char *dump(const json_t *j)
 {

@@ -9,15 +9,8 @@
 #include "policy.h"
 #include "rpcgate.h"
 #include "tap.h"
+#include "testpol.h"
 
-#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
-static void set_list(struct strlist *l, const char *const *v)
-{
-	strlist_free(l);
-	for (; v && *v; v++)
-		strlist_push(l, *v);
-}
 
 static void add_param_rule(struct policy *p, const char *method,
 			   const char *path, const char *const *values)
@@ -47,33 +40,14 @@ static void add_rate(struct policy *p, const char *pattern, const char *text,
 	r->burst = burst;
 }
 
-/* Free what a test put in a stack policy: policy_free() owns a heap one. */
-static void policy_clear(struct policy *p)
-{
-	struct policy *h = calloc(1, sizeof(*h));
-	*h = *p;
-	policy_free(h);
-	memset(p, 0, sizeof(*p));
-}
 
-static json_t *J(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
-
-	if (!j) {
-		tap_diag("bad test JSON: %s: %s", text, e.text);
-		exit(2);
-	}
-	return j;
-}
 
 /* judge method/params (JSON text) at time now */
 static struct rpc_judgement run(struct rpcgate *g, const char *method,
 				const char *params, double now)
 {
 	struct rpc_judgement out;
-	json_t *pj = params ? J(params) : NULL;
+	json_t *pj = params ? parse(params) : NULL;
 
 	rpcgate_judge(g, method, pj, now, &out);
 	json_decref(pj);
