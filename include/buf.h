@@ -25,6 +25,9 @@ void buf_move_append(struct buf *dst, struct buf *src);
 /* Give an empty buffer's storage back if it grew large (after a 50 MB
  * message): an idle runner stays small. */
 void buf_trim(struct buf *b);
+/* Write as much of b as a non-blocking fd takes now (pipe or socket;
+ * SIGPIPE must be ignored). Returns -1 when the peer is gone, else 0. */
+int buf_flush(int fd, struct buf *b);
 /* NULL for a buffer that never held anything (NULL + 0 is undefined). */
 static inline const char *buf_head(const struct buf *b)
 {

@@ -1,7 +1,9 @@
 /* buf.c - growable byte queue: append at the tail, consume from the head.
  * Compacts lazily so a steady stream does not keep growing the buffer. */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "buf.h"
 #include "util.h"
 
@@ -98,4 +100,19 @@ void buf_trim(struct buf *b)
 {
 	if (b->len == 0 && b->cap > (1u << 20))
 		buf_free(b);
+}
+
+int buf_flush(int fd, struct buf *b)
+{
+	while (b->len) {
+		ssize_t w = write(fd, buf_head(b), b->len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -1;
+		}
+		buf_consume(b, (size_t)w);
+	}
+	buf_trim(b);
+	return 0;
 }

@@ -264,8 +264,8 @@ static void host_notification(struct gate *g, struct rpcmsg *m, struct gate_io *
 /* lightningd relays client bytes verbatim, so a host frame may not be
  * strict JSON. It is never forwarded: a method call gets an error, a hook
  * gets continue, a notification is dropped. */
-static void host_not_strict(struct gate *g, const char *frame, size_t len,
-			    const char *why, struct gate_io *io)
+static void host_not_strict(const char *frame, size_t len, const char *why,
+			    struct gate_io *io)
 {
 	char *id = NULL, *method = NULL;
 	jsonrpc_sniff(frame, len, &id, &method);
@@ -286,7 +286,6 @@ static void host_not_strict(struct gate *g, const char *frame, size_t len,
 	}
 	free(id);
 	free(method);
-	(void)g;
 }
 
 enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
@@ -296,7 +295,7 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 	char why[256];
 
 	if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
-		host_not_strict(g, frame, len, why, io);
+		host_not_strict(frame, len, why, io);
 		return GATE_OK;
 	}
 	switch (m.kind) {
@@ -318,7 +317,8 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 void gate_host_oversized(struct gate *g, const char *prefix, size_t len,
 			 struct gate_io *io)
 {
-	host_not_strict(g, prefix, len, "over the message size cap", io);
+	(void)g;	/* no state to update: the frame is answered, not seen */
+	host_not_strict(prefix, len, "over the message size cap", io);
 }
 
 /* ---- plugin -> host ---- */
@@ -416,6 +416,43 @@ static const char *notification_problem(const struct gate *g, struct rpcmsg *m)
 	return NULL;
 }
 
+/* Audit mode: the manifest the plugin asked for, filtered only by what
+ * would crash lightningd (built-in names) or break the protocol, through a
+ * policy that allows everything else (hooks: exactly the plugin's own). The
+ * registry becomes what that lets through. Returns a new reference. */
+static json_t *audit_manifest(struct gate *g, const json_t *orig)
+{
+	static char *star[] = { "*" };
+	const struct strlist all = { star, 1 };
+	struct policy open = *g->pol;
+	struct strlist hooks = { 0 }, violations = { 0 };
+	const json_t *hv;
+	size_t i;
+	char why[512];
+
+	json_array_foreach(json_object_get(orig, "hooks"), i, hv) {
+		const json_t *name = json_is_object(hv) ? json_object_get(hv, "name") : hv;
+		if (json_is_string(name))
+			strlist_push(&hooks, json_string_value(name));
+	}
+	open.manifest.on_violation = POL_STRIP;
+	open.manifest.rpcmethods = open.manifest.subscriptions = all;
+	open.manifest.notifications = open.manifest.options = all;
+	open.manifest.featurebits = true;
+	open.manifest.custommessages_any = true;
+	open.manifest.hooks = hooks;
+
+	json_t *copy = json_deep_copy(orig);
+	registry_free(&g->reg);
+	memset(&g->reg, 0, sizeof(g->reg));
+	manifest_filter(copy, &open, &g->reg, &violations, why, sizeof(why));
+	for (size_t j = 0; j < violations.n; j++)
+		log_deny("manifest: %s: stripped even in audit mode", violations.v[j]);
+	strlist_free(&violations);
+	strlist_free(&hooks);
+	return copy;
+}
+
 static enum gate_rc manifest_answer(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 {
 	json_t *result = json_object_get(m->root, "result");
@@ -447,37 +484,7 @@ static enum gate_rc manifest_answer(struct gate *g, struct rpcmsg *m, struct gat
 	g->have_reg = true;
 	g->state = ST_MANIFEST_DONE;
 	if (orig) {
-		/* Audit: forward what the plugin asked for, except what would
-		 * crash lightningd (built-in names) or break the protocol. */
-		struct registry reg2 = { 0 };
-		struct strlist v2 = { 0 };
-		struct policy open = *g->pol;
-		json_t *copy = json_deep_copy(orig);
-		registry_free(&g->reg);
-		open.manifest.on_violation = POL_STRIP;
-		static char *star[] = { "*" };
-		struct strlist all = { star, 1 };
-		open.manifest.rpcmethods = open.manifest.subscriptions = all;
-		open.manifest.notifications = open.manifest.options = all;
-		open.manifest.featurebits = true;
-		open.manifest.custommessages_any = true;
-		/* hooks stay exact: the plugin's own list */
-		struct strlist hooks = { 0 };
-		json_t *hk, *hv;
-		size_t i;
-		json_array_foreach(json_object_get(orig, "hooks"), i, hv) {
-			hk = json_is_object(hv) ? json_object_get(hv, "name") : hv;
-			if (json_is_string(hk))
-				strlist_push(&hooks, json_string_value(hk));
-		}
-		open.manifest.hooks = hooks;
-		manifest_filter(copy, &open, &reg2, &v2, why, sizeof(why));
-		for (size_t j = 0; j < v2.n; j++)
-			log_deny("manifest: %s: stripped even in audit mode", v2.v[j]);
-		strlist_free(&v2);
-		strlist_free(&hooks);
-		g->reg = reg2;
-		json_object_set_new(m->root, "result", copy);
+		json_object_set_new(m->root, "result", audit_manifest(g, orig));
 		json_decref(orig);
 	}
 	jsonrpc_emit_json(io->to_host, m->root);

@@ -195,23 +195,6 @@ static ssize_t read_into(int fd, struct framer *f)
 	return n;
 }
 
-/* Drain a queue into a non-blocking fd. Returns -1 when the peer is gone. */
-static int flush_to(int fd, struct buf *b)
-{
-	while (b->len) {
-		ssize_t w = write(fd, buf_head(b), b->len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return 0;
-			return -1;
-		}
-		buf_consume(b, (size_t)w);
-	}
-	buf_trim(b);
-	return 0;
-}
 
 static void on_signal(struct relay *r)
 {
@@ -326,11 +309,11 @@ static void loop(struct relay *r)
 		}
 		/* Write what the reads just queued now, not after another
 		 * poll: one round trip then costs one poll per direction. */
-		if (r->to_plugin.len && r->plug_in >= 0 && flush_to(r->plug_in, &r->to_plugin) < 0) {
+		if (r->to_plugin.len && r->plug_in >= 0 && buf_flush(r->plug_in, &r->to_plugin) < 0) {
 			log_info("plugin closed its stdin");
 			close_plugin_stdin(r);
 		}
-		if (r->to_host.len && !r->host_dead && flush_to(r->host_out, &r->to_host) < 0) {
+		if (r->to_host.len && !r->host_dead && buf_flush(r->host_out, &r->to_host) < 0) {
 			log_info("host stopped reading our stdout: ending the plugin");
 			r->host_dead = true;
 			buf_consume(&r->to_host, r->to_host.len);

@@ -178,32 +178,31 @@ static void local_reply(struct conn *c, const char *wire, size_t len)
 	buf_append(dst, wire, len);
 }
 
-static void deny(struct rpcproxy *rp, struct conn *c, const json_t *id,
-		 const struct rpc_judgement *j)
+/* Answer the plugin ourselves: the request never reaches lightningd. */
+static void reply_local(struct conn *c, const json_t *id, int code, const char *msg,
+			json_t *data)
 {
 	struct buf out;
 	buf_init(&out);
-	char *msg = xasprintf("plugin-runner: %s denied by policy (%s)", j->method, j->rule);
-	json_t *data = json_pack("{s:s,s:s}", "method", j->method, "rule", j->rule);
-	json_t *e = jsonrpc_error(id, j->code, msg, data);
+	json_t *e = jsonrpc_error(id, code, msg, data);
 	jsonrpc_emit_json(&out, e);
 	local_reply(c, buf_head(&out), out.len);
 	json_decref(e);
 	buf_free(&out);
+}
+
+static void deny(struct conn *c, const json_t *id, const struct rpc_judgement *j)
+{
+	char *msg = xasprintf("plugin-runner: %s denied by policy (%s)", j->method, j->rule);
+	reply_local(c, id, j->code, msg,
+		    json_pack("{s:s,s:s}", "method", j->method, "rule", j->rule));
 	free(msg);
-	(void)rp;
 }
 
 static void reply_bad(struct conn *c, const char *why)
 {
-	struct buf out;
-	buf_init(&out);
 	char *msg = xasprintf("plugin-runner: request refused: %s", why);
-	json_t *e = jsonrpc_error(json_null(), -32600, msg, NULL);
-	jsonrpc_emit_json(&out, e);
-	local_reply(c, buf_head(&out), out.len);
-	json_decref(e);
-	buf_free(&out);
+	reply_local(c, json_null(), -32600, msg, NULL);
 	free(msg);
 }
 
@@ -230,7 +229,7 @@ static void on_request(struct rpcproxy *rp, struct conn *c, const char *frame,
 		learn_rpc(rp->learn, j.method);
 	if (j.verdict != RPC_ALLOW && !rp->audit) {
 		log_deny("rpc: %s denied (%s)", j.method, j.rule);
-		deny(rp, c, m.id, &j);
+		deny(c, m.id, &j);
 		rpcmsg_clear(&m);
 		return;
 	}
@@ -303,8 +302,6 @@ static void try_connect(struct rpcproxy *rp, struct conn *c, double now)
 	c->up = fd;
 }
 
-static int write_some(int fd, struct buf *b);
-
 /* Stream the host's bytes to the plugin: read while there is something
  * and room, handing each chunk on at once so neither side idles. */
 static void read_up(struct conn *c)
@@ -324,25 +321,11 @@ static void read_up(struct conn *c)
 			buf_append(&c->to_down, buf_head(&c->local), c->local.len);
 			buf_consume(&c->local, c->local.len);
 		}
-		if (write_some(c->down, &c->to_down) < 0)
+		if (buf_flush(c->down, &c->to_down) < 0)
 			return;
 	}
 }
 
-static int write_some(int fd, struct buf *b)
-{
-	while (b->len) {
-		ssize_t w = send(fd, buf_head(b), b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? 0 : -1;
-		}
-		buf_consume(b, (size_t)w);
-	}
-	buf_trim(b);
-	return 0;
-}
 
 static bool conn_finished(const struct conn *c)
 {
@@ -417,7 +400,7 @@ void rpcproxy_events(struct rpcproxy *rp, const struct pollfd *fds, size_t n,
 		case ROLE_DOWN:
 			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
 				read_down(rp, c, now);
-			if (c->to_down.len && write_some(c->down, &c->to_down) < 0) {
+			if (c->to_down.len && buf_flush(c->down, &c->to_down) < 0) {
 				c->down_eof = true;
 				c->closing = true;
 				buf_consume(&c->to_down, c->to_down.len);
@@ -426,7 +409,7 @@ void rpcproxy_events(struct rpcproxy *rp, const struct pollfd *fds, size_t n,
 		case ROLE_UP:
 			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
 				read_up(c);
-			if (c->to_up.len && write_some(c->up, &c->to_up) < 0)
+			if (c->to_up.len && buf_flush(c->up, &c->to_up) < 0)
 				c->up_eof = true;
 			break;
 		}
@@ -436,7 +419,7 @@ void rpcproxy_events(struct rpcproxy *rp, const struct pollfd *fds, size_t n,
 		struct conn *c = rp->conns[i];
 		try_connect(rp, c, now);
 		if (c->up >= 0 && c->to_up.len)
-			write_some(c->up, &c->to_up);
+			buf_flush(c->up, &c->to_up);
 		if (c->down_eof && c->up >= 0 && !c->to_up.len && !c->shut_up) {
 			shutdown(c->up, SHUT_WR);
 			c->shut_up = true;
@@ -446,7 +429,7 @@ void rpcproxy_events(struct rpcproxy *rp, const struct pollfd *fds, size_t n,
 			buf_consume(&c->local, c->local.len);
 		}
 		if (c->to_down.len)
-			write_some(c->down, &c->to_down);
+			buf_flush(c->down, &c->to_down);
 		if (c->up_eof && !c->to_down.len && !c->local.len)
 			c->closing = true;
 		if (c->down_eof && c->up < 0 && !c->to_up.len)

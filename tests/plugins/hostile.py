@@ -73,6 +73,12 @@ def q(s):
     return json.dumps(s).encode()
 
 
+def rpc_path():
+    """The RPC socket init pointed us at (lightning-dir + rpc-file)."""
+    conf = CONF[0] or {}
+    return os.path.join(conf.get("lightning-dir", "."), conf.get("rpc-file", "lightning-rpc"))
+
+
 def act(rid, action, arg):
     """Misbehave; return True if the normal reply should still follow."""
     R = q(rid)
@@ -86,14 +92,12 @@ def act(rid, action, arg):
         # call `slow` on the RPC socket from a thread, answer at once
         import socket
         import threading
-        conf = CONF[0] or {}
 
         def call():
             c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             c.settimeout(30)
             try:
-                c.connect(os.path.join(conf.get("lightning-dir", "."),
-                                       conf.get("rpc-file", "lightning-rpc")))
+                c.connect(rpc_path())
                 c.sendall(b'{"jsonrpc":"2.0","id":"hostile:slow#1","method":"slow",'
                           b'"params":{"seconds":' + str(arg or 5).encode() + b'}}')
                 c.recv(65536)
@@ -105,8 +109,7 @@ def act(rid, action, arg):
         # open N connections to the RPC socket at once and hold them; then
         # report how many the runner closed, and whether a fresh call works
         import socket
-        conf = CONF[0] or {}
-        path = os.path.join(conf.get("lightning-dir", "."), conf.get("rpc-file", "lightning-rpc"))
+        path = rpc_path()
         held, refused = [], 0
         for _ in range(int(arg or 1000)):
             c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -152,8 +155,7 @@ def act(rid, action, arg):
         # one request that never ends: arg MB of a string, then wait for the
         # runner to cut the connection
         import socket
-        conf = CONF[0] or {}
-        path = os.path.join(conf.get("lightning-dir", "."), conf.get("rpc-file", "lightning-rpc"))
+        path = rpc_path()
         c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         c.settimeout(20)
         c.connect(path)
