@@ -59,4 +59,11 @@ struct canon_top {
 int canon_json_top(const char *in, size_t len, unsigned max_depth,
 		   struct buf *out, struct canon_top *top, struct canon_err *err);
 
+/* canon_json_top() with text[0..len) rewritten in place: on success its
+ * first *outlen bytes are the canonical form (offsets in *top relative to
+ * text); on failure text's contents are unspecified. Saves the copy of a
+ * large message: the relay forwards it from the buffer it was read into. */
+int canon_json_inplace(char *text, size_t len, unsigned max_depth,
+		       size_t *outlen, struct canon_top *top, struct canon_err *err);
+
 #endif

@@ -56,15 +56,24 @@ char *framer_tail(struct framer *f, size_t want);
 void framer_commit(struct framer *f, size_t n);
 
 /* Next frame. On FRAME_READY, *msg, *len point into the framer's buffer and
- * stay valid until framer_consume() or the next push. Leading whitespace
+ * stay valid until framer_consume() or the next push; the caller may
+ * rewrite those bytes (canonicalise them in place) and then hand the
+ * storage on with framer_take(). Leading whitespace
  * (space, tab, CR, LF) between frames is skipped.
  * FRAME_TOO_BIG in lenient mode: *msg, *len hold the frame's first
  * FRAMER_PREFIX_KEEP bytes, or max if smaller (so the caller can sniff its id); call
  * framer_consume() and the framer silently discards the rest of that frame
  * and then carries on. In strict mode TOO_BIG, TOO_DEEP and SYNTAX are final
  * (SYNTAX in lenient mode too): later input is dropped, nothing is kept. */
-enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len);
+enum frame_rc framer_next(struct framer *f, char **msg, size_t *len);
 void framer_consume(struct framer *f);
+/* framer_consume() that hands the frame over instead of dropping it: out
+ * (empty) receives the framer's storage, holding the returned frame's
+ * first `keep` bytes (keep <= its length); whatever followed the frame
+ * stays with the framer, in new storage. So a big message that is
+ * forwarded is never copied (only the bytes after it are, fewer than one
+ * read). */
+void framer_take(struct framer *f, size_t keep, struct buf *out);
 const char *framer_why(const struct framer *f);
 size_t framer_buffered(const struct framer *f);	/* bytes held */
 

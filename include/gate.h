@@ -12,9 +12,16 @@
 
 struct learn;
 
+struct framer;
+
 struct gate_io {
 	struct buf *to_plugin;	/* whole messages for the plugin's stdin */
 	struct buf *to_host;	/* whole messages for lightningd (our stdout) */
+	/* The framer that returned the frame given to gate_from_plugin(), or
+	 * NULL. A message forwarded whole then leaves in its storage
+	 * (framer_take) instead of being copied; the caller's
+	 * framer_consume() afterwards is harmless. */
+	struct framer *frame_src;
 };
 
 enum gate_rc {
@@ -34,7 +41,8 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 /* A host frame over the size cap: prefix holds its first bytes. */
 void gate_host_oversized(struct gate *g, const char *prefix, size_t len,
 			 struct gate_io *io);
-enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
+/* frame is canonicalised in place: its bytes are changed. */
+enum gate_rc gate_from_plugin(struct gate *g, char *frame, size_t len,
 			      struct gate_io *io);
 
 /* The host's real lightning-rpc path, known once init went through. */

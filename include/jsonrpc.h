@@ -82,6 +82,12 @@ int jsonrpc_decode(const char *frame, size_t len, unsigned max_depth,
  * (a DOM that jansson cannot build is only found by rpcmsg_dom()). */
 int jsonrpc_decode_lazy(const char *frame, size_t len, unsigned max_depth,
 			struct buf *scratch, struct rpcmsg *m, char *why, size_t whylen);
+/* jsonrpc_decode_lazy() with frame[0..len) canonicalised in place
+ * (canon_json_inplace): m->canon is frame itself, m->canon_len <= len. No
+ * copy of the message is made, so a 50 MB answer is held once. On failure
+ * frame's bytes are unspecified (the caller drops them). */
+int jsonrpc_decode_inplace(char *frame, size_t len, unsigned max_depth,
+			   struct rpcmsg *m, char *why, size_t whylen);
 /* Build m->root (and m->id, m->params, numbers_approx) if not yet built,
  * from m->canon, which must still be valid (scratch untouched since the
  * decode). Returns m->root, or NULL if jansson cannot build it (reason in

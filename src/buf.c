@@ -12,29 +12,41 @@ void buf_init(struct buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-void buf_free(struct buf *b)
+/* Big buffers (a 50 MB message) are anonymous mappings of their own, backed
+ * by transparent huge pages, and grow with mremap(2): the kernel moves the
+ * page tables, so growing never copies the bytes held nor touches fresh
+ * memory for them (growing by doubling with malloc would copy and fault in
+ * about twice the message; fresh 4 KiB pages cost about 3 ms per MB on a
+ * small VM). Invariant: cap >= BIG_MIN exactly when data is such a mapping,
+ * so buf_free() knows how to give it back, and it holds when two buffers
+ * swap storage. Where the kernel has no THP, madvise fails and nothing
+ * changes. */
+#define BIG_MIN (2u << 20)
+
+static void grow_big(struct buf *b, size_t cap)
 {
-	free(b->data);
-	buf_init(b);
+	char *d;
+
+	if (b->cap >= BIG_MIN) {
+		d = xremap(b->data, b->cap, cap);
+	} else {
+		d = xmap(cap);
+		if (b->len)
+			memcpy(d, b->data + b->start, b->len);	/* < BIG_MIN bytes, once */
+		free(b->data);
+		b->start = 0;
+	}
+	madvise(d, cap, MADV_HUGEPAGE);
+	b->data = d;
 }
 
-/* Big buffers (a 50 MB message) are backed by transparent huge pages:
- * faulting in 4 KiB pages costs about 5 ms per MB on a small VM, which
- * would dominate relaying a large answer; 2 MiB pages cost a few percent
- * of that. Where the kernel has no THP, madvise fails and nothing changes. */
-#define HUGE_MIN (2u << 20)
-
-static void grow_huge(struct buf *b, size_t cap)
+void buf_free(struct buf *b)
 {
-	char *d = aligned_alloc(HUGE_MIN, cap);	/* cap is a power of two >= 2 MiB */
-	if (!d)
-		d = xmalloc(cap);
-	madvise(d, cap, MADV_HUGEPAGE);
-	if (b->len)
-		memcpy(d, b->data + b->start, b->len);
-	free(b->data);
-	b->data = d;
-	b->start = 0;
+	if (b->cap >= BIG_MIN)
+		munmap(b->data, b->cap);
+	else
+		free(b->data);
+	buf_init(b);
 }
 
 char *buf_tail(struct buf *b, size_t want)
@@ -46,12 +58,12 @@ char *buf_tail(struct buf *b, size_t want)
 		memmove(b->data, b->data + b->start, b->len);
 		b->start = 0;
 	}
-	if (b->len + want > b->cap) {
+	if (b->start + b->len + want > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + want)
+		while (cap < b->start + b->len + want)
 			cap *= 2;
-		if (cap >= HUGE_MIN)
-			grow_huge(b, cap);
+		if (cap >= BIG_MIN)
+			grow_big(b, cap);
 		else
 			b->data = xrealloc(b->data, cap);
 		b->cap = cap;

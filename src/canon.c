@@ -21,8 +21,9 @@
  * malloc), log, exit, or touch `out` on failure. Output is never longer than
  * the input (no escape we emit is longer than the one it came from, raw
  * controls are refused), and at every point no more has been written than
- * read, so the output space is reserved once up front and the string loop
- * may copy 8 bytes at a time.
+ * read, so the output space is reserved once up front, and the output may
+ * even be the input itself (canon_json_inplace): every byte is read before
+ * the byte written over it, and a byte that is not moved is not written.
  *
  * Called by jsonrpc_decode_lazy() (and so jsonrpc_decode()) and
  * jsonrpc_sniff(); differential-tested
@@ -31,6 +32,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "canon.h"
+#include "swar.h"
 #include "util.h"
 
 /* Objects with up to this many keys are checked for duplicates linearly. */
@@ -499,19 +501,12 @@ static const unsigned char str_class[256] = {
 	[0x80 ... 0xFF] = SC_HIGH,
 };
 
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* Lanes (high bit set) of the 8 bytes in v that are not plain, i.e. not
- * 0x20..0x7F but '"' and '\\'. Exact up to and including the lowest
- * flagged lane (a borrow only propagates upward from a true hit), which is
- * all that is used. */
+/* Lanes of the 8 bytes in v that are not plain, i.e. not 0x20..0x7F but
+ * '"' and '\\' (exact up to the lowest hit, all that is used). */
 static inline uint64_t special8(uint64_t v)
 {
-	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
-	uint64_t bad = (v - ONES * 0x20) | (q - ONES) | (b - ONES);
-	bad &= ~v & ~q & ~b;	/* bytes >= 0x80 are flagged by v itself */
-	return (bad | v) & HIGHS;
+	uint64_t ctrl = (v - SWAR_ONES * 0x20) & ~v & SWAR_HIGHS;
+	return ctrl | swar_eq(v, '"') | swar_eq(v, '\\') | (v & SWAR_HIGHS);
 }
 
 /* The string starting at in[pos] ('"'). Keys must not contain escapes. */
@@ -523,22 +518,27 @@ static int string(struct cx *c, bool key)
 
 	*o++ = '"';
 	for (;;) {
-		/* plain runs 8 bytes at a time: never more written than read,
-		 * so the 8-byte store stays inside the reserved output (bytes
-		 * stored past the run are overwritten or never committed) */
+		/* plain runs 8 bytes at a time. In place (o may be just below
+		 * in + i) only what was checked is moved, so no byte still to
+		 * be read is overwritten; while nothing has shrunk yet, o is
+		 * in + i and nothing moves at all. */
 		while (i + 8 <= len) {
-			uint64_t v, sp;
-			memcpy(&v, in + i, 8);
-			sp = special8(v);
-			memcpy(o, &v, 8);
-			if (sp) {
-				size_t k = (size_t)__builtin_ctzll(sp) / 8;
-				o += k;
-				i += k;
-				goto special;
+			uint64_t sp = special8(swar_load(in + i));
+			if (!sp) {
+				if (o != (const char *)in + i) {
+					uint64_t raw;	/* all 8 loaded before the store */
+					memcpy(&raw, in + i, 8);
+					memcpy(o, &raw, 8);
+				}
+				o += 8;
+				i += 8;
+				continue;
 			}
-			o += 8;
-			i += 8;
+			size_t k = swar_first(sp);
+			memmove(o, in + i, k);
+			o += k;
+			i += k;
+			goto special;
 		}
 		if (i >= len) {
 			c->o = o;
@@ -575,7 +575,7 @@ special:;
 			size_t n = utf8_len(c, i);
 			if (!n)
 				return fail(c, CANON_UTF8, i, "invalid UTF-8 in string");
-			memcpy(o, in + i, n);
+			memmove(o, in + i, n);
 			o += n;
 			i += n;
 			continue;
@@ -626,7 +626,7 @@ static int number(struct cx *c)
 		while (i < c->len && is_digit(in[i]))
 			i++;
 	}
-	memcpy(c->o, in + c->pos, i - c->pos);
+	memmove(c->o, in + c->pos, i - c->pos);
 	c->o += i - c->pos;
 	c->pos = i;
 	return 0;
@@ -784,8 +784,9 @@ static int parse(struct cx *c)
 	}
 }
 
-int canon_json_top(const char *in, size_t len, unsigned max_depth,
-		   struct buf *out, struct canon_top *top, struct canon_err *err)
+/* Run the parser over in[0..len), writing at out (which may be in). */
+static int run(const char *in, size_t len, unsigned max_depth, char *out,
+	       size_t *outlen, struct canon_top *top, struct canon_err *err)
 {
 	struct canon_err dummy;
 	/* Not a designated initialiser: that would zero the on-stack
@@ -817,9 +818,8 @@ int canon_json_top(const char *in, size_t len, unsigned max_depth,
 	c.err->rc = CANON_OK;
 	c.err->offset = 0;
 	c.err->why = NULL;
-	/* Output never exceeds the input; nothing is committed on failure. */
-	c.start = buf_tail(out, len ? len : 1);
-	c.o = c.start;
+	c.start = out;
+	c.o = out;
 	int rc = parse(&c);
 	if (c.stk != c.local)
 		free(c.stk);
@@ -834,8 +834,27 @@ int canon_json_top(const char *in, size_t len, unsigned max_depth,
 			top->n = 0;
 		return -1;
 	}
-	buf_commit(out, (size_t)(c.o - c.start));
+	*outlen = (size_t)(c.o - c.start);
 	return 0;
+}
+
+int canon_json_top(const char *in, size_t len, unsigned max_depth,
+		   struct buf *out, struct canon_top *top, struct canon_err *err)
+{
+	size_t n;
+	/* Output never exceeds the input; nothing is committed on failure. */
+	char *o = buf_tail(out, len ? len : 1);
+
+	if (run(in, len, max_depth, o, &n, top, err) < 0)
+		return -1;
+	buf_commit(out, n);
+	return 0;
+}
+
+int canon_json_inplace(char *text, size_t len, unsigned max_depth,
+		       size_t *outlen, struct canon_top *top, struct canon_err *err)
+{
+	return run(text, len, max_depth, text, outlen, top, err);
 }
 
 int canon_json(const char *in, size_t len, unsigned max_depth,

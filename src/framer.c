@@ -15,6 +15,7 @@
  * Called by the relay (one framer per direction); fuzzed by fuzz-framer.c. */
 #include <string.h>
 #include "framer.h"
+#include "swar.h"
 
 void framer_init(struct framer *f, enum framer_mode mode, size_t max,
 		 unsigned max_depth)
@@ -78,16 +79,32 @@ static const unsigned char structural[256] = {
 	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
 };
 
+/* Index of the first '"' or '\\' in p[j..lim), or lim. String contents
+ * are most of a big message: this runs eight bytes at a time. */
+static size_t string_run(const char *p, size_t j, size_t lim)
+{
+	while (j + 8 <= lim) {
+		uint64_t v = swar_load(p + j);
+		uint64_t hit = swar_eq(v, '"') | swar_eq(v, '\\');
+		if (hit)
+			return j + swar_first(hit);
+		j += 8;
+	}
+	while (j < lim && p[j] != '"' && p[j] != '\\')
+		j++;
+	return j;
+}
+
 static bool is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* What framer_next() hands out again if called before framer_consume(). */
-static enum frame_rc framer_pending(const struct framer *f, const char **msg,
+static enum frame_rc framer_pending(struct framer *f, char **msg,
 				    size_t *len)
 {
-	*msg = buf_head(&f->in) + f->begin;
+	*msg = f->in.data + f->in.start + f->begin;
 	if (f->skipping) {
 		*len = f->scan - f->begin;
 		if (*len > FRAMER_PREFIX_KEEP)
@@ -98,7 +115,7 @@ static enum frame_rc framer_pending(const struct framer *f, const char **msg,
 	return FRAME_READY;
 }
 
-enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len)
+enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 {
 	*msg = NULL;
 	*len = 0;
@@ -148,11 +165,9 @@ enum frame_rc framer_next(struct framer *f, const char **msg, size_t *len)
 				 * run to the next quote or backslash in a tight loop,
 				 * never past the size cap. */
 				size_t lim = f->skipping ? n : f->begin + f->max;
-				size_t j = i + 1;
 				if (lim > n)
 					lim = n;
-				while (j < lim && p[j] != '"' && p[j] != '\\')
-					j++;
+				size_t j = string_run(p, i + 1, lim);
 				f->examined += j - i - 1;
 				i = j - 1;
 			}
@@ -225,4 +240,23 @@ void framer_consume(struct framer *f)
 	f->ret_len = 0;
 	if (f->in.len == 0)
 		buf_trim(&f->in);	/* scan is 0 too: nothing points into it */
+}
+
+void framer_take(struct framer *f, size_t keep, struct buf *out)
+{
+	if (!f->returned || f->skipping || keep > f->ret_len - f->begin)
+		return;		/* nothing whole to hand over (see the contract) */
+	struct buf rest;
+	buf_free(out);
+	buf_init(&rest);
+	buf_append(&rest, buf_head(&f->in) + f->ret_len, f->in.len - f->ret_len);
+	/* The frame starts at the head: whitespace before it is consumed as
+	 * soon as the frame starts (begin is 0). */
+	*out = f->in;
+	out->start += f->begin;
+	out->len = keep;
+	f->in = rest;
+	f->returned = false;
+	f->scan -= f->ret_len;
+	f->ret_len = 0;
 }

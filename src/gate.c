@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "framer.h"
 #include "gate.h"
 #include "hookreply.h"
 #include "jsonrpc.h"
@@ -34,7 +35,11 @@ struct gate {
 	struct registry reg;
 	bool have_reg;
 	json_t *pending;	/* canonical id text -> {"kind":n,"name":s} */
-	struct buf scratch;	/* canonical text of the current frame */
+	struct buf scratch;	/* canonical text of the current host frame */
+	/* The plugin frame being judged, canonicalised in place, and the
+	 * framer holding it (NULL: forward() copies it). */
+	const char *frame;
+	struct framer *frame_src;
 	char *upstream;		/* real lightning-rpc path, after init */
 	char *network;		/* from init: close_to addresses are checked against it */
 	struct rpcgate *replace_gate;	/* judges rpc_command replace targets */
@@ -114,15 +119,26 @@ static void reply_continue(struct gate_io *io, const char *id_raw)
 	free(wire);
 }
 
-/* Forward a message as its canonical bytes. They sit alone in g->scratch,
- * so hand that storage over rather than copy it (m->canon is not valid
- * afterwards). */
+/* Forward a message as its canonical bytes. A host message's sit alone in
+ * g->scratch, a plugin message's in the framer's buffer it was read into:
+ * hand that storage over rather than copy it, so a 50 MB answer is held
+ * once (m->canon is not valid afterwards). */
 static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
 {
 	if (m->canon == buf_head(&g->scratch) && m->canon_len == g->scratch.len) {
 		buf_append(&g->scratch, "\n\n", 2);
 		buf_move_append(out, &g->scratch);
 		buf_trim(&g->scratch);
+		return;
+	}
+	if (g->frame_src && m->canon == g->frame) {
+		struct buf t;
+		buf_init(&t);
+		framer_take(g->frame_src, m->canon_len, &t);
+		g->frame_src = NULL;
+		buf_append(&t, "\n\n", 2);
+		buf_move_append(out, &t);
+		buf_free(&t);
 		return;
 	}
 	jsonrpc_emit_canon(out, m);
@@ -581,17 +597,19 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 	return rc;
 }
 
-enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
+enum gate_rc gate_from_plugin(struct gate *g, char *frame, size_t len,
 			      struct gate_io *io)
 {
 	struct rpcmsg m;
 	char why[256];
 	enum gate_rc rc = GATE_OK;
 
-	if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
+	if (jsonrpc_decode_inplace(frame, len, POL_MAX_DEPTH, &m, why, sizeof(why)) < 0) {
 		log_error("plugin: sent malformed JSON (%s): ending the plugin", why);
 		return GATE_KILL;
 	}
+	g->frame = frame;
+	g->frame_src = io->frame_src;
 	switch (m.kind) {
 	case MSG_RESPONSE:
 		rc = plugin_response(g, &m, io);
@@ -621,6 +639,8 @@ enum gate_rc gate_from_plugin(struct gate *g, const char *frame, size_t len,
 		rc = GATE_KILL;
 		break;
 	}
+	g->frame = NULL;
+	g->frame_src = NULL;
 	rpcmsg_clear(&m);
 	return rc;
 }

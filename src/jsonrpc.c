@@ -279,12 +279,33 @@ static void rpcmsg_reset(struct rpcmsg *m)
 	m->dom_why[0] = 0;
 }
 
+/* Classify the message whose canonical text m->canon holds, from where
+ * canon found its top-level members. */
+static void classify_top(struct rpcmsg *m, const struct canon_top *top)
+{
+	struct jspan k[K_N] = { { 0, 0 } };
+
+	for (size_t i = 0; i < top->n; i++) {
+		int j = member_index(m->canon + top->m[i].koff, top->m[i].klen);
+		if (j >= 0)
+			k[j] = (struct jspan){ top->m[i].voff, top->m[i].vlen };
+	}
+	if (top->more) {
+		/* rare: more members than canon records; keys are unique, so
+		 * whatever was not among the first ones is found by a scan */
+		struct jspan all = { 0, m->canon_len };
+		for (int j = 0; j < K_N; j++)
+			if (!k[j].len)
+				jspan_member(m->canon, all, member_names[j], &k[j]);
+	}
+	m->kind = classify(m, k);
+}
+
 int jsonrpc_decode_lazy(const char *frame, size_t len, unsigned max_depth,
 			struct buf *scratch, struct rpcmsg *m, char *why, size_t whylen)
 {
 	struct canon_err cerr;
 	struct canon_top top;
-	struct jspan k[K_N] = { { 0, 0 } };
 
 	rpcmsg_reset(m);
 	buf_consume(scratch, scratch->len);
@@ -297,20 +318,23 @@ int jsonrpc_decode_lazy(const char *frame, size_t len, unsigned max_depth,
 	}
 	m->canon = buf_head(scratch);
 	m->canon_len = scratch->len;
-	for (size_t i = 0; i < top.n; i++) {
-		int j = member_index(m->canon + top.m[i].koff, top.m[i].klen);
-		if (j >= 0)
-			k[j] = (struct jspan){ top.m[i].voff, top.m[i].vlen };
+	classify_top(m, &top);
+	return 0;
+}
+
+int jsonrpc_decode_inplace(char *frame, size_t len, unsigned max_depth,
+			   struct rpcmsg *m, char *why, size_t whylen)
+{
+	struct canon_err cerr;
+	struct canon_top top;
+
+	rpcmsg_reset(m);
+	if (canon_json_inplace(frame, len, max_depth, &m->canon_len, &top, &cerr) < 0) {
+		snprintf(why, whylen, "%s at byte %zu", cerr.why, cerr.offset);
+		return -1;
 	}
-	if (top.more) {
-		/* rare: more members than canon records; keys are unique, so
-		 * whatever was not among the first ones is found by a scan */
-		struct jspan all = { 0, m->canon_len };
-		for (int j = 0; j < K_N; j++)
-			if (!k[j].len)
-				jspan_member(m->canon, all, member_names[j], &k[j]);
-	}
-	m->kind = classify(m, k);
+	m->canon = frame;
+	classify_top(m, &top);
 	return 0;
 }
 

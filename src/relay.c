@@ -111,8 +111,8 @@ static void start_grace(struct relay *r)
 
 static void on_host_frames(struct relay *r)
 {
-	struct gate_io io = { &r->to_plugin, &r->to_host };
-	const char *msg;
+	struct gate_io io = { &r->to_plugin, &r->to_host, NULL };
+	char *msg;
 	size_t len;
 	for (;;) {
 		enum frame_rc rc = framer_next(&r->from_host, &msg, &len);
@@ -143,8 +143,8 @@ static void on_host_frames(struct relay *r)
 
 static void on_plugin_frames(struct relay *r)
 {
-	struct gate_io io = { &r->to_plugin, &r->to_host };
-	const char *msg;
+	struct gate_io io = { &r->to_plugin, &r->to_host, &r->from_plugin };
+	char *msg;
 	size_t len;
 	while (!r->kill_sent) {
 		enum frame_rc rc = framer_next(&r->from_plugin, &msg, &len);

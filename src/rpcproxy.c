@@ -252,7 +252,7 @@ static void read_down(struct rpcproxy *rp, struct conn *c, double now)
 		return;
 	}
 	framer_commit(&c->in, (size_t)n);
-	const char *msg;
+	char *msg;
 	size_t len;
 	for (;;) {
 		enum frame_rc rc = framer_next(&c->in, &msg, &len);

@@ -5,6 +5,8 @@
  *    canon again and is its own canonical form (fixed point);
  *  - the top-level member spans tile the output exactly: "key":value
  *    pairs in order, each value a canonical value on its own;
+ *  - canon_json_inplace on a copy of the input gives the same verdict,
+ *    error and offset, output bytes and member spans;
  *  - differential against jansson with JSON_REJECT_DUPLICATES: both accept
  *    or both refuse (so duplicate keys are refused exactly as jansson
  *    does), except for the documented differences (escaped keys, depth,
@@ -113,6 +115,28 @@ static void check_top(const char *c, size_t n, const struct canon_top *t)
 		check(at == n || (t->n == 0 && n == 2));
 }
 
+static void inplace(const char *in, size_t size, int rc, const struct canon_err *err,
+		    const struct buf *out, const struct canon_top *top)
+{
+	struct canon_err ierr;
+	struct canon_top itop;
+	size_t ilen = 0;
+	char *text = malloc(size ? size : 1);
+
+	check(text != NULL);
+	if (size)
+		memcpy(text, in, size);
+	int irc = canon_json_inplace(text, size, DEPTH, &ilen, &itop, &ierr);
+	check(irc == rc);
+	if (rc == 0)
+		check(ilen == out->len && memcmp(text, buf_head(out), ilen) == 0 &&
+		      itop.n == top->n && itop.more == top->more &&
+		      memcmp(itop.m, top->m, top->n * sizeof(top->m[0])) == 0);
+	else
+		check(ierr.rc == err->rc && ierr.offset == err->offset);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
@@ -138,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc != 0)
 		buf_consume(&out, 3);
+	inplace(in, size, rc, &err, &out, &top);
 	differential(in, size, rc, &err, &out);
 	buf_free(&out);
 	buf_free(&again);

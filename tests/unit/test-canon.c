@@ -717,8 +717,42 @@ static const char *show(const char *s, size_t n)
 
 struct stats {
 	unsigned both_ok, both_bad, both_dup, bytes_equal, diff_escaped_key,
-		 diff_depth, diff_overflow, diff_nul, mismatch, canon_notfixed;
+		 diff_depth, diff_overflow, diff_nul, mismatch, canon_notfixed,
+		 inplace_shrunk, inplace_diff;
 };
+
+/* canon_json_inplace() must do exactly what canon_json_top() does, into
+ * the input's own bytes: same verdict, same error and offset, same output,
+ * same member spans. */
+static void compare_inplace(const char *in, size_t n, struct stats *st)
+{
+	struct buf out;
+	struct canon_err err, ierr;
+	struct canon_top top, itop;
+	size_t ilen = 0;
+	char *text = xmalloc(n ? n : 1);
+
+	buf_init(&out);
+	memcpy(text, in, n);
+	int rc = canon_json_top(in, n, 64, &out, &top, &err);
+	int irc = canon_json_inplace(text, n, 64, &ilen, &itop, &ierr);
+	bool same = rc == irc;
+	if (same && rc == 0) {
+		same = ilen == out.len && memcmp(text, buf_head(&out), ilen) == 0 &&
+		       itop.n == top.n && itop.more == top.more &&
+		       memcmp(itop.m, top.m, top.n * sizeof(top.m[0])) == 0;
+		if (ilen < n)
+			st->inplace_shrunk++;
+	} else if (same) {
+		same = ierr.rc == err.rc && ierr.offset == err.offset;
+	}
+	if (!same) {
+		st->inplace_diff++;
+		tap_diag("in place differs (rc %d/%d): %s", rc, irc, show(in, n));
+	}
+	free(text);
+	buf_free(&out);
+}
 
 static void compare(const char *in, size_t n, struct stats *st)
 {
@@ -726,6 +760,7 @@ static void compare(const char *in, size_t n, struct stats *st)
 	struct canon_err err;
 	json_error_t jerr;
 
+	compare_inplace(in, n, st);
 	buf_init(&out);
 	buf_init(&again);
 	int crc = canon_json(in, n, 64, &out, &err);
@@ -837,6 +872,10 @@ static void test_differential(void)
 		 st.diff_depth, st.diff_overflow, st.diff_nul);
 	is_int(st.mismatch, 0, "canon agrees with jansson on %u inputs", rounds);
 	is_int(st.canon_notfixed, 0, "canon output is a fixed point of canon");
+	is_int(st.inplace_diff, 0, "canon_json_inplace agrees with canon_json_top on every input");
+	ok(st.inplace_shrunk > rounds / 10,
+	   "in place: %u inputs whose canonical form is shorter (bytes moved down)",
+	   st.inplace_shrunk);
 	ok(st.both_ok > rounds / 5 && st.both_bad > rounds / 10,
 	   "the corpus exercises both outcomes");
 	ok(st.bytes_equal > rounds / 10, "byte-for-byte equal to json_dumps on %u inputs",

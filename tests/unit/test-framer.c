@@ -18,7 +18,7 @@ struct got {
 
 static void drain(struct framer *f, struct got *g)
 {
-	const char *m;
+	char *m;
 	size_t len;
 
 	for (;;) {
@@ -110,7 +110,7 @@ static void test_every_split(void)
 static void test_tail_commit_and_repeat(void)
 {
 	struct framer f;
-	const char *m, *m2;
+	char *m, *m2;
 	size_t len, len2;
 
 	framer_init(&f, FRAMER_STRICT, BIG, 64);
@@ -138,7 +138,7 @@ static void test_syntax(void)
 	const char *bad[] = { "[1,2]", "\"x\"", "1", "x{}", "\xef\xbb\xbf{}", "}" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct framer f;
-		const char *m;
+		char *m;
 		size_t len;
 		framer_init(&f, i % 2 ? FRAMER_LENIENT : FRAMER_STRICT, BIG, 64);
 		framer_push(&f, bad[i], strlen(bad[i]));
@@ -157,7 +157,7 @@ static void test_depth(void)
 	const size_t depth = 100000;
 	char *deep = xmalloc(depth + 1);
 	struct framer f;
-	const char *m;
+	char *m;
 	size_t len;
 	enum frame_rc rc = FRAME_NEED_MORE;
 	size_t pushed = 0;
@@ -206,7 +206,7 @@ static void test_depth(void)
 static void test_size(void)
 {
 	struct framer f;
-	const char *m;
+	char *m;
 	size_t len;
 	char frame[101];
 
@@ -236,7 +236,7 @@ static void test_lenient_too_big(void)
 	size_t n = 0;
 	char *in = xmalloc(body + 200);
 	struct framer f;
-	const char *m;
+	char *m;
 	size_t len, maxbuf = 0;
 	int big = 0, ready = 0;
 	char prefix[64] = "", next[64] = "";
@@ -283,7 +283,7 @@ static void test_linear(void)
 	const size_t n = 50u << 20;
 	char *in = xmalloc(n);
 	struct framer f;
-	const char *m = NULL;
+	char *m = NULL;
 	size_t len = 0;
 	enum frame_rc rc = FRAME_NEED_MORE;
 

@@ -2,6 +2,7 @@
  * reaches the plugin, what reaches the host, byte for byte, and what ends
  * the plugin. */
 #include <string.h>
+#include "framer.h"
 #include "gate.h"
 #include "manifest.h"
 #include "tap.h"
@@ -9,7 +10,8 @@
 
 static struct policy pol;
 static struct buf to_plugin, to_host;
-static struct gate_io io = { &to_plugin, &to_host };
+static struct framer plugin_out;	/* frames reach the gate as in the relay */
+static struct gate_io io = { &to_plugin, &to_host, &plugin_out };
 
 static void reset(void)
 {
@@ -29,9 +31,21 @@ static enum gate_rc host(struct gate *g, const char *s)
 	return gate_from_host(g, s, strlen(s), &io);
 }
 
+/* One message from the plugin, through a framer as the relay does it, so
+ * forwarded messages leave by framer_take(). */
 static enum gate_rc plug(struct gate *g, const char *s)
 {
-	return gate_from_plugin(g, s, strlen(s), &io);
+	char *msg;
+	size_t len;
+	enum gate_rc rc = GATE_KILL;
+
+	framer_init(&plugin_out, FRAMER_STRICT, 1u << 26, 64);
+	framer_push(&plugin_out, s, strlen(s));
+	if (framer_next(&plugin_out, &msg, &len) == FRAME_READY)
+		rc = gate_from_plugin(g, msg, len, &io);
+	framer_consume(&plugin_out);
+	framer_free(&plugin_out);
+	return rc;
 }
 
 static void setup_policy(void)
