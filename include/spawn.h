@@ -21,6 +21,7 @@ struct launch {
 	char *const *argv;		/* [plugin_path, PLUGIN-ARGS..., NULL] */
 	char *const *envp;		/* already rebuilt from policy env (+LIGHTNINGD_*) */
 	int lightning_dirfd;		/* the runner's cwd at start = lightningd's netdir */
+	bool confine_runner;		/* spawn_plugin() ends with spawn_confine_runner() */
 };
 
 struct child {
@@ -28,17 +29,23 @@ struct child {
 	int stdin_fd;		/* runner writes -> plugin fd 0 (blocking, CLOEXEC) */
 	int stdout_fd;		/* runner reads <- plugin fd 1 (blocking, CLOEXEC) */
 	int rpc_listen_fd;	/* listening AF_UNIX socket bound at SANDBOX_RPC_PATH */
+	int pidfd;		/* pidfd of pid (opened before the runner is confined) */
 };
 
 /* Build every layer, clone, and wait until the child reports that the
- * sandbox is complete and exec is about to happen. Any failure: die() with
- * PR_EXIT_RUNNER (layer + fix), PR_EXIT_NOEXEC or PR_EXIT_NOENT. */
+ * sandbox is complete and exec is about to happen. With l->confine_runner
+ * the runner confines itself (spawn_confine_runner) while the child is
+ * still building the sandbox, right after handing over its filters, so
+ * that is off the start-up path and before any byte from the plugin.
+ * Any failure: die() with PR_EXIT_RUNNER (layer + fix), PR_EXIT_NOEXEC or
+ * PR_EXIT_NOENT. */
 void spawn_plugin(const struct launch *l, struct child *c);
 
 /* Confine the relay (privilege separation): drop to an unprivileged uid when
  * root, clear capabilities, no_new_privs, an empty Landlock ruleset, and a
  * seccomp allowlist of what relaying needs. connect() to the host's socket
- * by path must keep working. Call after spawn_plugin, before the loop. */
+ * by path must keep working. spawn_plugin() calls it (confine_runner);
+ * public for the tests. */
 void spawn_confine_runner(const struct launch *l);
 
 /* Map a wait status of the reaper/plugin to the runner's exit status. */

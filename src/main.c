@@ -130,15 +130,13 @@ static int cmd_run(const struct cli *c)
 	struct launch l = {
 		.pol = pol, .plugin_path = real, .plugin_fd = plugin_fd,
 		.argv = argv, .envp = envp, .lightning_dirfd = ldfd,
+		.confine_runner = true,
 	};
 	struct child child;
 	spawn_plugin(&l, &child);
-	int pidfd = (int)syscall(SYS_pidfd_open, child.pid, 0);
-	if (pidfd < 0)
-		die_errno(PR_EXIT_RUNNER, "pidfd_open (needs Linux 5.3 or later)");
+	int pidfd = child.pidfd;
 	close(plugin_fd);
 	close(ldfd);
-	spawn_confine_runner(&l);
 
 	struct relay_cfg rc = {
 		.pol = pol, .child = &child, .pidfd = pidfd, .audit = audit,

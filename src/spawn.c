@@ -435,12 +435,19 @@ void spawn_plugin(const struct launch *l, struct child *c)
 		sandbox_write_idmaps(pid, getuid(), getgid());
 	if (write_all(sp[0], "G", 1) < 0)
 		die_errno(PR_EXIT_RUNNER, "sandbox: sync with the child");
-	/* P7b: while the child mounts, compile its seccomp programs. Our
-	 * own confinement (P8) waits for main: done here, on the second
-	 * CPU while the child works, it measurably slowed the child down;
-	 * after the exec it overlaps with the plugin loading its libraries. */
+	/* P7b: while the child mounts, compile its seccomp programs. */
 	give_progs(e.shared, l->pol);
 	munmap(e.shared, sizeof(*e.shared));
+	/* P8, still while the child works: confine ourselves. Done after
+	 * the plugin's exec instead, it sat between the host's getmanifest
+	 * and its forwarding (about 0.3 ms of the start-up, measured with
+	 * bench/: 0.97 of bwrap's start-up against 1.0). */
+	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (c->pidfd < 0)
+		die_errno(PR_EXIT_RUNNER, "pidfd_open (needs Linux 5.3 or later)");
+	spawned_reaper = pid;
+	if (l->confine_runner)
+		spawn_confine_runner(l);
 	int rpc_fd = runner_collect(sp[0], pid);
 	close(sp[0]);
 	log_debug("sandbox: plugin started (reaper pid %d)", (int)pid);

@@ -124,14 +124,13 @@ static int run_mode(int argc, char **argv)
 	log_init("test-spawn", getenv("PR_VERBOSE") ? LOG_DEBUG : LOG_INFO);
 
 	struct launch l = { .pol = &pol, .plugin_path = real, .plugin_fd = pfd,
-			    .argv = pargv, .envp = envp, .lightning_dirfd = dfd };
+			    .argv = pargv, .envp = envp, .lightning_dirfd = dfd,
+			    .confine_runner = confine };
 	struct child c;
 	spawn_plugin(&l, &c);
 	if (input && write_all(c.stdin_fd, input, strlen(input)) < 0)
 		die_errno(PR_EXIT_RUNNER, "write stdin");
 	close(c.stdin_fd);
-	if (confine)
-		spawn_confine_runner(&l);
 	/* relay stdout until EOF */
 	char buf[4096];
 	for (;;) {
