@@ -20,6 +20,7 @@
 #include "jsonrpc.h"
 #include "learn.h"
 #include "log.h"
+#include "memtrim.h"
 #include "relay.h"
 #include "rpcproxy.h"
 #include "util.h"
@@ -379,6 +380,7 @@ int relay_run(const struct relay_cfg *cfg)
 	set_nonblock(r.plug_in, true);
 	set_nonblock(r.plug_out, true);
 	log_set_host_sink(host_log_sink, &r);
+	memtrim_startup();
 
 	loop(&r);
 
