@@ -1,7 +1,7 @@
 /* bench-relay.c - the "plain byte relay" baseline: what plugin-runner would
  * cost if it did nothing but copy bytes.
  *
- *   bench-relay [--rpc-listen PATH --rpc-upstream PATH] -- PLUGIN [ARGS...]
+ *   bench-relay [--hold] [--rpc-listen PATH --rpc-upstream PATH] -- PLUGIN [ARGS...]
  *
  * Forks PLUGIN with two pipes, then one poll() loop copies bytes
  * host stdin -> plugin stdin and plugin stdout -> host stdout, and (with
@@ -11,12 +11,18 @@
  * a connection per plugin connection) minus parsing, policy and sandbox.
  * Buffers are fixed 64 kB per direction: a full buffer stops reading (back
  * pressure), so memory stays flat whatever the message size.
+ * --hold makes the plugin -> host direction store-and-forward: bytes are
+ * held until a whole message ("\n\n"-terminated) is in, then written, in a
+ * buffer that grows like the runner's (mmap, mremap, huge pages). That is
+ * the least any relay must do that may not let a byte of an invalid message
+ * out (SPEC section 5): the floor for the runner's plugin -> host figure.
  * Exits with the plugin's status when the plugin's stdout closes.
- * Must not: parse, buffer whole messages, or change a byte.
+ * Must not: parse, buffer whole messages (but with --hold), or change a byte.
  * Started by bench/run (through bench-host). */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -33,6 +39,13 @@ struct pipe_ {			/* one direction: in -> buffer -> out */
 	bool eof;
 	struct pipe_ *peer;	/* the other direction of the same pair */
 };
+
+/* --hold: the plugin -> host bytes, of which the first `ready` may go */
+static struct {
+	char *buf;
+	size_t cap, off, len, ready;
+	bool on;
+} hold;
 
 static struct pipe_ *pipes[MAXPIPE];
 static size_t npipes;
@@ -111,6 +124,56 @@ static bool pump(struct pipe_ *p, short rev_in, short rev_out)
 	return !(p->eof && p->len == 0);
 }
 
+static char *hold_tail(size_t want)
+{
+	if (hold.off && hold.off == hold.len)
+		hold.off = hold.len = hold.ready = 0;
+	if (hold.len + want > hold.cap) {
+		size_t cap = hold.cap ? hold.cap * 2 : 4u << 20;
+		while (cap < hold.len + want)
+			cap *= 2;
+		void *d = hold.buf ? mremap(hold.buf, hold.cap, cap, MREMAP_MAYMOVE)
+				   : mmap(NULL, cap, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (d == MAP_FAILED)
+			bdie("hold buffer:");
+		madvise(d, cap, MADV_HUGEPAGE);
+		hold.buf = d;
+		hold.cap = cap;
+	}
+	return hold.buf + hold.len;
+}
+
+/* pump() for the held direction: read, let out what ends in "\n\n". */
+static bool pump_hold(struct pipe_ *p, short rev_in, short rev_out)
+{
+	if (!p->eof && (rev_in & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t r = read(p->in, hold_tail(CHUNK), CHUNK);
+
+		if (r > 0) {
+			size_t from = hold.len ? hold.len - 1 : 0;
+			hold.len += (size_t)r;
+			for (size_t i = hold.len; i > from + 1 && i > hold.ready; i--)
+				if (hold.buf[i - 1] == '\n' && hold.buf[i - 2] == '\n') {
+					hold.ready = i;
+					break;
+				}
+		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+			p->eof = true;
+		}
+		rev_out |= POLLOUT;
+	}
+	if (hold.ready > hold.off && (rev_out & (POLLOUT | POLLERR | POLLHUP))) {
+		ssize_t w = write(p->out, hold.buf + hold.off, hold.ready - hold.off);
+
+		if (w > 0)
+			hold.off += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return false;
+	}
+	return !(p->eof && hold.off == hold.ready);
+}
+
 int main(int argc, char **argv)
 {
 	const char *listen_path = NULL, *upstream = NULL;
@@ -118,12 +181,14 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--rpc-listen") && i + 1 < argc)
+		if (!strcmp(argv[i], "--hold"))
+			hold.on = true;
+		else if (!strcmp(argv[i], "--rpc-listen") && i + 1 < argc)
 			listen_path = argv[++i];
 		else if (!strcmp(argv[i], "--rpc-upstream") && i + 1 < argc)
 			upstream = argv[++i];
 		else
-			bdie("usage: bench-relay [--rpc-listen P --rpc-upstream U] -- PLUGIN...");
+			bdie("usage: bench-relay [--hold] [--rpc-listen P --rpc-upstream U] -- PLUGIN...");
 	}
 	if (i + 1 >= argc)
 		bdie("bench-relay: no plugin given");
@@ -161,9 +226,12 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < npipes; k++) {
 			struct pipe_ *p = pipes[k];
 
-			pf[2 * k] = (struct pollfd){ .fd = p->len || p->eof ? -1 : p->in,
+			bool held = hold.on && p == up;
+			bool full = held ? false : p->len > 0;
+			bool pending = held ? hold.ready > hold.off : p->len > 0;
+			pf[2 * k] = (struct pollfd){ .fd = full || p->eof ? -1 : p->in,
 						     .events = POLLIN };
-			pf[2 * k + 1] = (struct pollfd){ .fd = p->len ? p->out : -1,
+			pf[2 * k + 1] = (struct pollfd){ .fd = pending ? p->out : -1,
 							 .events = POLLOUT };
 		}
 		n = 2 * npipes;
@@ -178,7 +246,10 @@ int main(int argc, char **argv)
 
 			if (p->in < 0)
 				continue;
-			if (!pump(p, pf[2 * k].revents, pf[2 * k + 1].revents)) {
+			bool more = hold.on && p == up
+				? pump_hold(p, pf[2 * k].revents, pf[2 * k + 1].revents)
+				: pump(p, pf[2 * k].revents, pf[2 * k + 1].revents);
+			if (!more) {
 				if (p == up)
 					goto done;	/* plugin closed stdout */
 				/* half-close: the reader sees EOF */
