@@ -119,10 +119,16 @@ static void reply_continue(struct gate_io *io, const char *id_raw)
 	free(wire);
 }
 
+/* A plugin message at least this big leaves in the storage it was read
+ * into; a smaller one is copied, which costs less than moving the bytes
+ * that follow it in that storage (up to a read's worth: a batch of log
+ * notifications would otherwise be moved once per message). */
+#define TAKE_MIN (64u << 10)
+
 /* Forward a message as its canonical bytes. A host message's sit alone in
- * g->scratch, a plugin message's in the framer's buffer it was read into:
- * hand that storage over rather than copy it, so a 50 MB answer is held
- * once (m->canon is not valid afterwards). */
+ * g->scratch, a big plugin message's in the framer's buffer it was read
+ * into: hand that storage over rather than copy it, so a 50 MB answer is
+ * held once (m->canon is not valid afterwards). */
 static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
 {
 	if (m->canon == buf_head(&g->scratch) && m->canon_len == g->scratch.len) {
@@ -131,7 +137,7 @@ static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
 		buf_trim(&g->scratch);
 		return;
 	}
-	if (g->frame_src && m->canon == g->frame) {
+	if (g->frame_src && m->canon == g->frame && m->canon_len >= TAKE_MIN) {
 		struct buf t;
 		buf_init(&t);
 		framer_take(g->frame_src, m->canon_len, &t);

@@ -280,6 +280,51 @@ static void test_rpc_command_replace(void)
 	strlist_free(&allow);
 }
 
+/* A big answer leaves in the framer's own storage (framer_take): it must
+ * arrive canonical and whole, the message after it in the same read must
+ * still be framed and forwarded, and a small answer (copied) alike. */
+static void test_big_answer(void)
+{
+	struct gate *g = handshake();
+	size_t n = 200000;
+	struct buf in;
+	char *m;
+	size_t len;
+
+	host(g, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:hello#9\",\"method\":\"hello\",\"params\":{}}");
+	host(g, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:hello#10\",\"method\":\"hello\",\"params\":{}}");
+	reset();
+	static const char pre[] = "{ \"jsonrpc\": \"2.0\", \"id\": \"cln:hello#9\", \"result\": { \"s\": \"";
+	static const char post[] = "\\u0041\" } }\n\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":\"cln:hello#10\",\"result\":7}\n\n";
+	buf_init(&in);
+	buf_append(&in, pre, strlen(pre));
+	memset(buf_tail(&in, n), 'x', n);
+	buf_commit(&in, n);
+	buf_append(&in, post, strlen(post));
+
+	framer_init(&plugin_out, FRAMER_STRICT, 1u << 26, 64);
+	framer_push(&plugin_out, buf_head(&in), in.len);
+	int frames = 0;
+	while (framer_next(&plugin_out, &m, &len) == FRAME_READY) {
+		is_int(gate_from_plugin(g, m, len, &io), GATE_OK, "answer %d accepted", ++frames);
+		framer_consume(&plugin_out);
+	}
+	framer_free(&plugin_out);
+	is_int(frames, 2, "both answers framed");
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:hello#9\",\"result\":{\"s\":\"";
+	static const char next[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:hello#10\",\"result\":7}\n\n";
+	size_t hl = strlen(head), want = hl + n + strlen("A\"}}\n\n");
+	const char *h = buf_head(&to_host);
+	ok(to_host.len == want + strlen(next) && memcmp(h, head, hl) == 0 &&
+	   memcmp(h + hl + n, "A\"}}\n\n", 6) == 0 &&
+	   memcmp(h + want, next, strlen(next)) == 0,
+	   "a 200 kB answer arrives canonical (whitespace gone, \\u0041 -> A), then the next one");
+	buf_free(&in);
+	reset();
+	gate_free(g);
+}
+
 int main(void)
 {
 	buf_init(&to_plugin);
@@ -291,5 +336,6 @@ int main(void)
 	test_refuse();
 	test_audit();
 	test_rpc_command_replace();
+	test_big_answer();
 	return tap_done();
 }
