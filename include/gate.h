@@ -47,6 +47,8 @@ enum gate_rc gate_from_plugin(struct gate *g, char *frame, size_t len,
 
 /* The host's real lightning-rpc path, known once init went through. */
 const char *gate_upstream_path(const struct gate *g);
+/* The handshake is over: the plugin answered init. */
+bool gate_running(const struct gate *g);
 size_t gate_max_message(const struct gate *g);
 
 #endif

@@ -71,6 +71,11 @@ void gate_free(struct gate *g)
 	free(g);
 }
 
+bool gate_running(const struct gate *g)
+{
+	return g->state == ST_RUNNING;
+}
+
 const char *gate_upstream_path(const struct gate *g)
 {
 	return g->upstream;

@@ -13,7 +13,9 @@
  * Must not: touch a writable segment (relocated data and RELRO are private
  * dirty pages: discarding them would lose the relocations), an object with
  * text relocations (its text is dirty too), or the vDSO (a special mapping).
- * Called by relay.c once, after the runner is confined. */
+ * Called by relay.c once, at its first idle moment after the handshake
+ * (before it, the handshake would fault the pages back in on the start-up
+ * path), when the runner is long confined. */
 #include <link.h>
 #include <malloc.h>
 #include <stdint.h>

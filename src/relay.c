@@ -43,6 +43,7 @@ struct relay {
 	double flush_deadline;
 	int status;		/* exit status once child_gone */
 	bool refused;
+	bool trimmed;		/* start-up pages given back (memtrim) */
 	/* host log rate limit */
 	double log_tokens, log_last;
 	unsigned log_suppressed;
@@ -267,6 +268,15 @@ static void loop(struct relay *r)
 			start_grace(r);
 		}
 
+		/* First idle moment after the handshake: give back what only
+		 * start-up used. Not before: the handshake itself would fault
+		 * it all back in, on the start-up path. */
+		if (!r->trimmed && gate_running(r->gate) && !r->to_host.len &&
+		    !r->to_plugin.len && !framer_buffered(&r->from_plugin)) {
+			memtrim_startup();
+			r->trimmed = true;
+		}
+
 		bool host_ok = r->to_host.len < HWM && !r->host_dead;
 		fds[P_HIN] = (struct pollfd){ .fd = !r->host_eof && r->to_plugin.len < HWM && host_ok
 						    ? r->host_in : -1, .events = POLLIN };
@@ -380,7 +390,6 @@ int relay_run(const struct relay_cfg *cfg)
 	set_nonblock(r.plug_in, true);
 	set_nonblock(r.plug_out, true);
 	log_set_host_sink(host_log_sink, &r);
-	memtrim_startup();
 
 	loop(&r);
 

@@ -3,7 +3,9 @@
 # own status, 128+N for signal N, 125/126/127 with one stderr line; host
 # closes stdin -> plugin gets EOF, one that ignores it is killed after
 # --grace, stdout stays open until the plugin is gone; the plugin never
-# outlives a SIGKILLed runner; policy lookup by name and default.json.
+# outlives a SIGKILLed runner; policy lookup by name and default.json;
+# once idle after the handshake the runner has given back the text pages
+# only start-up used (memtrim), and still relays.
 import hashlib
 import os
 import re
@@ -190,7 +192,36 @@ def policy_dir_lookup():
     shutil.rmtree(d, ignore_errors=True)
 
 
+def exec_rss_kib(pid):
+    """Resident KiB of a process's executable mappings."""
+    kib, is_exec = 0, False
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and len(head) > 1 and len(head[1]) == 4:
+                is_exec = head[1][2] == "x"
+            elif is_exec and head[0] == "Rss:":
+                kib += int(head[1])
+    return kib
+
+
+def idle_trim():
+    with runner(GOOD) as h:
+        h.start()
+        h.handshake()
+        time.sleep(0.3)
+        kib = exec_rss_kib(h.proc.pid)
+        # Without the trim, fault-around alone keeps well over 1 MiB of
+        # libc's text mapped (1.2 MiB on Debian 12).
+        ok(kib < 1024, "idle after the handshake: %d KiB of text resident (< 1024)" % kib)
+        r = h.request("hello", ["after"])
+        ok("result" in r.json, "relays after giving the pages back")
+        h.close_stdin()
+        is_(h.wait_exit(10), 0, "exits 0")
+
+
 case(eof_exit_0)
+case(idle_trim)
 case(shutdown_notification)
 case(lambda: plugin_status("exit", "3", 3, "plugin exit 3 -> runner exit 3"))
 case(lambda: plugin_status("exit", "0", 0, "plugin exit 0 mid-session -> runner exit 0"))
