@@ -68,9 +68,10 @@ void framer_commit(struct framer *f, size_t n);
 enum frame_rc framer_next(struct framer *f, char **msg, size_t *len);
 void framer_consume(struct framer *f);
 /* framer_consume() that hands the frame over instead of dropping it: out
- * (empty) receives the framer's storage, holding the returned frame's
- * first `keep` bytes (keep <= its length); whatever followed the frame
- * stays with the framer, in new storage. So a big message that is
+ * (its own storage freed first) receives the framer's storage, holding the
+ * returned frame's first `keep` bytes (keep <= its length); whatever
+ * followed the frame stays with the framer, in new storage. Does nothing
+ * when no whole frame is returned. So a big message that is
  * forwarded is never copied (only the bytes after it are, fewer than one
  * read). */
 void framer_take(struct framer *f, size_t keep, struct buf *out);
