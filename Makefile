@@ -84,7 +84,7 @@ FORCE:
 $(BUILD) $(BUILD)/tests $(BUILD)/tests/plugins:
 	mkdir -p $@
 
-$(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h tests/unit/testpol.h $(LIBOBJS) | $(BUILD)/tests
+$(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h tests/unit/testpol.h tests/fuzz/canon_oracle.h $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 # Test plugins are built without PIE/hardening quirks mattering; they are
@@ -93,7 +93,7 @@ $(BUILD)/tests/plugins/%: tests/plugins/%.c | $(BUILD)/tests/plugins
 	$(CC) -O1 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -o $@ $< $(TESTPLUGIN_LIBS)
 
 # Fuzz targets double as corpus-replay unit tests (as in Core Lightning).
-$(BUILD)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay-main.c $(LIBOBJS) | $(BUILD)/tests
+$(BUILD)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay-main.c $(wildcard tests/fuzz/*.h) $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay-main.c $(LIBOBJS) $(LDLIBS)
 
 # bench-smoke runs first so that prove's summary is the last thing printed.

@@ -102,6 +102,9 @@ struct perr {
 	char msg[512];		/* "file:line:column: key: what" */
 };
 
+/* Set err's one-line message; returns -1, for `return perr_set(...)`. */
+int perr_set(struct perr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Parse policy text. `name` is used in error messages. */
 int policy_load_buf(const char *name, const char *text, size_t len,
 		    struct policy **out, struct perr *err);

@@ -32,6 +32,9 @@ static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
 int write_all(int fd, const void *buf, size_t len);
 /* Read a whole (small) file from fd into a NUL-terminated buffer. */
 char *read_fd_all(int fd, size_t max, size_t *len);
+/* One read(2) on a non-blocking fd: the bytes read; 0 at EOF or on an
+ * error (that direction is over); -1 when nothing is there now. */
+ssize_t read_some(int fd, void *buf, size_t len);
 int set_nonblock(int fd, bool on);
 int set_cloexec(int fd, bool on);
 
@@ -43,6 +46,9 @@ int parse_size(const char *s, uint64_t *out);
  * offset), 65 bytes with the NUL. Returns -1 on a read error. */
 int sha256_fd(int fd, char hex[65]);
 void sha256_buf(const void *buf, size_t len, char hex[65]);
+
+/* The value of one hex digit [0-9a-fA-F], or -1. */
+int hexval(char c);
 
 /* fnmatch(3) glob match with no special treatment of '/' or '.'. */
 bool glob_match(const char *pattern, const char *name);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "hookreply.h"
+#include "util.h"
 
 enum ftype {
 	F_STR,		/* any string */
@@ -174,17 +175,6 @@ static bool parse_sat(const json_t *v)
 	if (has_suffix(s, n, "sat", &stem) && is_digits(s, stem))
 		return digits_u64(s, stem, 0, &sat);
 	return false;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* ccan hex_decode() rules: even length, [0-9a-fA-F]. */

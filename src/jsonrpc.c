@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "canon.h"
+#include "jskip.h"
 #include "jsonrpc.h"
 #include "util.h"
 
@@ -33,11 +34,6 @@ static const char unesc[256] = {
 	['"'] = '"', ['\\'] = '\\', ['b'] = '\b', ['f'] = '\f',
 	['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
 };
-
-static int hexval(char c)
-{
-	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
 
 /* Decode the next byte of string content p[*i..n); advances *i. */
 static unsigned char cstr_next(const char *p, size_t *i)
@@ -58,48 +54,6 @@ static unsigned char cstr_next(const char *p, size_t *i)
 	return b;
 }
 
-/* p[i] is a string's opening quote: index just past its closing quote. */
-static size_t cskip_string(const char *p, size_t i, size_t end)
-{
-	for (i++;;) {
-		const char *q = memchr(p + i, '"', end - i);
-		if (!q)
-			return end;	/* not canonical text */
-		size_t j = (size_t)(q - p), bs = 0;
-		while (j - bs > i && p[j - bs - 1] == '\\')
-			bs++;
-		i = j + 1;
-		if (!(bs & 1))
-			return i;
-	}
-}
-
-/* End of the canonical value starting at p[i], within p[..end). */
-static size_t cskip_value(const char *p, size_t i, size_t end)
-{
-	if (p[i] == '"')
-		return cskip_string(p, i, end);
-	if (p[i] == '{' || p[i] == '[') {
-		size_t depth = 0;
-		while (i < end) {
-			char c = p[i];
-			if (c == '"') {
-				i = cskip_string(p, i, end);
-				continue;
-			}
-			if (c == '{' || c == '[')
-				depth++;
-			else if ((c == '}' || c == ']') && --depth == 0)
-				return i + 1;
-			i++;
-		}
-		return end;
-	}
-	while (i < end && p[i] != ',' && p[i] != '}' && p[i] != ']')
-		i++;
-	return i;
-}
-
 bool jspan_member(const char *canon, struct jspan obj, const char *key, struct jspan *out)
 {
 	size_t end = obj.off + obj.len, klen = strlen(key);
@@ -117,7 +71,7 @@ bool jspan_member(const char *canon, struct jspan obj, const char *key, struct j
 		size_t v = (size_t)(q - canon) + 2;
 		if (v >= end)
 			return false;
-		size_t ve = cskip_value(canon, v, end);
+		size_t ve = jskip_value(canon, end, v);
 		if (hit) {
 			if (out)
 				*out = (struct jspan){ v, ve - v };
@@ -462,57 +416,6 @@ void rpcmsg_clear(struct rpcmsg *m)
 
 /* ---- lenient sniffing (jsmn-like, for host frames) ---- */
 
-static bool sniff_ws(unsigned char b)
-{
-	return b == ' ' || b == '\t' || b == '\n' || b == '\r';
-}
-
-static size_t skip_ws(const unsigned char *p, size_t len, size_t i)
-{
-	while (i < len && sniff_ws(p[i]))
-		i++;
-	return i;
-}
-
-/* p[i] is '"': index just past the closing quote, or len if unterminated. */
-static size_t skip_string(const unsigned char *p, size_t len, size_t i)
-{
-	for (i++; i < len; i++) {
-		if (p[i] == '\\')
-			i++;
-		else if (p[i] == '"')
-			return i + 1;
-	}
-	return len;
-}
-
-/* End of the value at p[i], tolerating anything inside brackets (missing
- * commas, bare words) the way jsmn's non-strict mode does. */
-static size_t skip_value(const unsigned char *p, size_t len, size_t i)
-{
-	if (p[i] == '"')
-		return skip_string(p, len, i);
-	if (p[i] == '{' || p[i] == '[') {
-		size_t depth = 0;
-		while (i < len) {
-			if (p[i] == '"') {
-				i = skip_string(p, len, i);
-				continue;
-			}
-			if (p[i] == '{' || p[i] == '[')
-				depth++;
-			else if ((p[i] == '}' || p[i] == ']') && --depth == 0)
-				return i + 1;
-			i++;
-		}
-		return len;
-	}
-	while (i < len && !sniff_ws(p[i]) && p[i] != ',' && p[i] != '}' &&
-	       p[i] != ']' && p[i] != ':')
-		i++;
-	return i;
-}
-
 /* Does canon accept {"k":<tok>} ? */
 static bool strict_value(const unsigned char *tok, size_t n)
 {
@@ -555,7 +458,7 @@ int jsonrpc_sniff(const char *frame, size_t len, char **id_raw, char **method)
 {
 	const unsigned char *p = (const unsigned char *)frame;
 	bool seen_id = false, seen_method = false;
-	size_t i = skip_ws(p, len, 0);
+	size_t i = jskip_ws(frame, len, 0);
 
 	if (id_raw)
 		*id_raw = NULL;
@@ -564,7 +467,7 @@ int jsonrpc_sniff(const char *frame, size_t len, char **id_raw, char **method)
 	if (i >= len || p[i] != '{')
 		return -1;
 	for (i++;;) {
-		i = skip_ws(p, len, i);
+		i = jskip_ws(frame, len, i);
 		if (i >= len || p[i] == '}')
 			break;
 		if (p[i] == ',') {
@@ -573,18 +476,18 @@ int jsonrpc_sniff(const char *frame, size_t len, char **id_raw, char **method)
 		}
 		if (p[i] != '"')
 			break;
-		size_t kend = skip_string(p, len, i);
+		size_t kend = jskip_string(frame, len, i);
 		if (kend >= len)
 			break;
 		const unsigned char *key = p + i + 1;
 		size_t klen = kend - i - 2;
-		i = skip_ws(p, len, kend);
+		i = jskip_ws(frame, len, kend);
 		if (i >= len || p[i] != ':')
 			break;
-		i = skip_ws(p, len, i + 1);
+		i = jskip_ws(frame, len, i + 1);
 		if (i >= len)
 			break;
-		size_t vend = skip_value(p, len, i);
+		size_t vend = jskip_value(frame, len, i);
 		if (vend == i)
 			break;
 		/* First member wins, keys compared raw, as lightningd does. */

@@ -58,6 +58,7 @@ static int drop_text(struct dl_phdr_info *info, size_t size, void *arg)
 		 * writable neighbour is left alone. */
 		start = (start + page - 1) & ~(page - 1);
 		end &= ~(page - 1);
+		/* A failure only leaves the pages mapped: nothing to report. */
 		if (end > start)
 			madvise((void *)start, end - start, MADV_DONTNEED);
 	}

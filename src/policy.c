@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "jskip.h"
 #include "manifest.h"
 #include "policy.h"
 #include "util.h"
@@ -34,67 +35,6 @@ struct pctx {
 	struct seg segs[PATH_DEPTH];
 	size_t n;
 };
-
-static void skip_ws(const char *t, size_t len, size_t *i)
-{
-	while (*i < len && (t[*i] == ' ' || t[*i] == '\t' || t[*i] == '\n' ||
-			    t[*i] == '\r'))
-		(*i)++;
-}
-
-/* Skip a string starting at t[*i] == '"'; leaves *i after the closing quote. */
-static void skip_string(const char *t, size_t len, size_t *i)
-{
-	for ((*i)++; *i < len; (*i)++) {
-		if (t[*i] == '\\')
-			(*i)++;
-		else if (t[*i] == '"') {
-			(*i)++;
-			return;
-		}
-	}
-}
-
-/* Skip one value. Iterative (a depth counter, no recursion) so any input,
- * however deep, costs no stack. */
-static void skip_value(const char *t, size_t len, size_t *i)
-{
-	size_t depth = 0;
-
-	do {
-		if (*i >= len)
-			return;
-		char ch = t[*i];
-		if (ch == '"') {
-			skip_string(t, len, i);
-			continue;
-		}
-		if (ch == '{' || ch == '[')
-			depth++;
-		else if (ch == '}' || ch == ']') {
-			if (depth == 0)
-				return;		/* end of the enclosing container */
-			depth--;
-		} else if (depth == 0) {
-			/* a scalar: up to the next delimiter */
-			while (*i < len && !strchr(",]} \t\r\n", t[*i]))
-				(*i)++;
-			return;
-		}
-		(*i)++;
-	} while (depth > 0);
-}
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
 static unsigned read_u4(const char *t, size_t len, size_t i)
 {
@@ -185,10 +125,10 @@ static size_t locate(const char *t, size_t len, const struct seg *segs, size_t n
 {
 	size_t i = 0, at;
 
-	skip_ws(t, len, &i);
+	i = jskip_ws(t, len, i);
 	at = i;
 	for (size_t d = 0; d < n; d++) {
-		skip_ws(t, len, &i);
+		i = jskip_ws(t, len, i);
 		if (i >= len)
 			return at;
 		if (segs[d].key) {
@@ -196,22 +136,22 @@ static size_t locate(const char *t, size_t len, const struct seg *segs, size_t n
 				return at;
 			i++;
 			for (;;) {
-				skip_ws(t, len, &i);
+				i = jskip_ws(t, len, i);
 				if (i >= len || t[i] != '"')
 					return at;
 				size_t kstart = i;
 				bool hit = string_equals(t, len, &i, segs[d].key);
-				skip_ws(t, len, &i);
+				i = jskip_ws(t, len, i);
 				if (i >= len || t[i] != ':')
 					return at;
 				i++;
-				skip_ws(t, len, &i);
+				i = jskip_ws(t, len, i);
 				if (hit) {
 					at = kstart;
 					break;
 				}
-				skip_value(t, len, &i);
-				skip_ws(t, len, &i);
+				i = jskip_value(t, len, i);
+				i = jskip_ws(t, len, i);
 				if (i >= len || t[i] != ',')
 					return at;
 				i++;
@@ -221,14 +161,14 @@ static size_t locate(const char *t, size_t len, const struct seg *segs, size_t n
 				return at;
 			i++;
 			for (size_t k = 0; k < segs[d].idx; k++) {
-				skip_ws(t, len, &i);
-				skip_value(t, len, &i);
-				skip_ws(t, len, &i);
+				i = jskip_ws(t, len, i);
+				i = jskip_value(t, len, i);
+				i = jskip_ws(t, len, i);
 				if (i >= len || t[i] != ',')
 					return at;
 				i++;
 			}
-			skip_ws(t, len, &i);
+			i = jskip_ws(t, len, i);
 			at = i;
 		}
 	}
@@ -272,14 +212,13 @@ static void path_text(const struct pctx *c, size_t n, char *out, size_t outlen)
 		snprintf(out, outlen, "(top level)");
 }
 
-static void perr_fmt(struct perr *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void perr_fmt(struct perr *err, const char *fmt, ...)
+int perr_set(struct perr *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	return -1;
 }
 
 /* Report at the location of the first `locn` path segments, naming the
@@ -300,7 +239,7 @@ static int vfail_at(struct pctx *c, size_t locn, const char *extra,
 	}
 	vsnprintf(what, sizeof(what), fmt, ap);
 	/* vsnprintf-based: a long name or key truncates, which is fine */
-	perr_fmt(c->err, "%s:%d:%d: %s: %s", c->name, line, col, key, what);
+	perr_set(c->err, "%s:%d:%d: %s: %s", c->name, line, col, key, what);
 	return -1;
 }
 

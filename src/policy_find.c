@@ -41,17 +41,6 @@ char *policy_name_for(const char *plugin_path)
 	return name;
 }
 
-static int perr_set(struct perr *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int perr_set(struct perr *err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* StrictModes for one opened object (`what` is "policy file" or
  * "policy directory"). */
 static int trusted(int fd, const char *path, const char *what, bool want_dir,

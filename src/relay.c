@@ -186,14 +186,9 @@ static void on_plugin_frames(struct relay *r)
  * nothing now. */
 static ssize_t read_into(int fd, struct framer *f)
 {
-	char *tail = framer_tail(f, READ_CHUNK);
-	ssize_t n = read(fd, tail, READ_CHUNK);
+	ssize_t n = read_some(fd, framer_tail(f, READ_CHUNK), READ_CHUNK);
 	if (n > 0)
 		framer_commit(f, (size_t)n);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return -1;
-	if (n < 0)
-		return 0;	/* a read error ends that direction like EOF */
 	return n;
 }
 

@@ -243,11 +243,10 @@ static void on_request(struct rpcproxy *rp, struct conn *c, const char *frame,
 
 static void read_down(struct rpcproxy *rp, struct conn *c, double now)
 {
-	char *tail = framer_tail(&c->in, READ_CHUNK);
-	ssize_t n = read(c->down, tail, READ_CHUNK);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	ssize_t n = read_some(c->down, framer_tail(&c->in, READ_CHUNK), READ_CHUNK);
+	if (n < 0)
 		return;
-	if (n <= 0) {
+	if (n == 0) {
 		c->down_eof = true;
 		return;
 	}
@@ -308,10 +307,10 @@ static void read_up(struct conn *c)
 {
 	while (c->to_down.len < HWM) {
 		char *tail = buf_tail(&c->to_down, READ_CHUNK);
-		ssize_t n = read(c->up, tail, READ_CHUNK);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		ssize_t n = read_some(c->up, tail, READ_CHUNK);
+		if (n < 0)
 			return;
-		if (n <= 0) {
+		if (n == 0) {
 			c->up_eof = true;
 			return;
 		}

@@ -440,8 +440,7 @@ void spawn_plugin(const struct launch *l, struct child *c)
 	munmap(e.shared, sizeof(*e.shared));
 	/* P8, still while the child works: confine ourselves. Done after
 	 * the plugin's exec instead, it sat between the host's getmanifest
-	 * and its forwarding (about 0.3 ms of the start-up, measured with
-	 * bench/: 0.97 of bwrap's start-up against 1.0). */
+	 * and its forwarding, on the start-up path. */
 	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (c->pidfd < 0)
 		die_errno(PR_EXIT_RUNNER, "pidfd_open (needs Linux 5.3 or later)");

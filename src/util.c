@@ -142,6 +142,14 @@ char *read_fd_all(int fd, size_t max, size_t *lenp)
 	return b;
 }
 
+ssize_t read_some(int fd, void *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -1 : 0;
+	return n;
+}
+
 int set_nonblock(int fd, bool on)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -220,6 +228,17 @@ void sha256_buf(const void *buf, size_t len, char hex[65])
 	SHA256Init(&ctx);
 	SHA256Update(&ctx, buf, len);
 	sha256_hex(&ctx, hex);
+}
+
+int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 bool glob_match(const char *pattern, const char *name)

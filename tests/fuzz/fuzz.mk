@@ -32,7 +32,7 @@ $(FZ)/obj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FZ_CPP) $(FZ_CFLAGS) $(FZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FZ)/fuzz-%: tests/fuzz/fuzz-%.c $(FZ_OBJS)
+$(FZ)/fuzz-%: tests/fuzz/fuzz-%.c $(wildcard tests/fuzz/*.h) $(FZ_OBJS)
 	$(FUZZ_CC) $(FZ_CPP) $(FZ_CFLAGS) $(FZ_SAN) -fsanitize=fuzzer -o $@ $< $(FZ_OBJS) $(FZ_LIBS)
 
 $(FUZZ_TARGETS:%=run-%): run-%: $(FZ)/%

@@ -271,13 +271,6 @@ static void test_spans(void)
 	buf_free(&scratch);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void test_speed(void)
 {
 	static const char msg[] = "{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":"
@@ -289,7 +282,7 @@ static void test_speed(void)
 	int good = 0;
 
 	buf_init(&scratch);
-	double t0 = now();
+	double t0 = tap_now();
 	for (int i = 0; i < reps; i++) {
 		if (jsonrpc_decode_lazy(msg, sizeof(msg) - 1, 64, &scratch, &m, why, sizeof(why)) == 0 &&
 		    m.kind == MSG_NOTIFICATION) {
@@ -299,20 +292,20 @@ static void test_speed(void)
 		}
 		rpcmsg_clear(&m);
 	}
-	double tl = now() - t0;
-	t0 = now();
+	double tl = tap_now() - t0;
+	t0 = tap_now();
 	for (int i = 0; i < reps; i++) {
 		good += jsonrpc_decode(msg, sizeof(msg) - 1, 64, &scratch, &m, why, sizeof(why)) == 0;
 		rpcmsg_clear(&m);
 	}
-	double te = now() - t0;
-	t0 = now();
+	double te = tap_now() - t0;
+	t0 = tap_now();
 	for (int i = 0; i < reps; i++) {
 		json_t *j = json_loadb(msg, sizeof(msg) - 1, JSON_REJECT_DUPLICATES, NULL);
 		good += j != NULL;
 		json_decref(j);
 	}
-	double tj = now() - t0;
+	double tj = tap_now() - t0;
 	is_int(good, 3 * reps, "throughput loops: every message decoded");
 	tap_diag("%zu-byte log notification: lazy decode + level check %.0f msgs/s, "
 		 "eager decode %.0f msgs/s, jansson json_loadb alone %.0f msgs/s",
