@@ -1,8 +1,8 @@
-/* seccomp_filter.h - libseccomp filters built from named syscall groups
- * (STYLE C9), compiled to classic BPF programs. The policy is checked
- * before clone (STYLE P4) so a policy error surfaces before anything
- * changes; the programs are compiled while the sandbox child builds its
- * root, and loaded as the last step before exec. */
+/* seccomp_filter.h - seccomp filters built from named syscall groups
+ * (STYLE C9), compiled to classic BPF programs (bpfgen.h). The policy is
+ * checked before clone (STYLE P4) so a policy error surfaces before anything
+ * changes; the programs are compiled in the runner after clone, and loaded
+ * as the last step before exec. */
 #ifndef PR_SECCOMP_FILTER_H
 #define PR_SECCOMP_FILTER_H
 
@@ -10,6 +10,7 @@
 #include <linux/filter.h>
 #include <seccomp.h>
 #include <sys/types.h>
+#include "bpfgen.h"
 #include "policy.h"
 
 /* The policy's sandbox.seccomp names: an unknown one dies with 125. */
@@ -27,6 +28,13 @@ void seccomp_filter_reaper_prog(struct sock_fprog *out);
 /* The relay's own filter (read/write/poll/accept/connect/...); kill() only
  * to `reaper` (0: no kill at all), tgkill() only to ourselves. */
 void seccomp_filter_runner_prog(pid_t reaper, struct sock_fprog *out);
+
+/* The rule lists behind the three programs (without the plugin's ioctl
+ * prefix), each returning its default action: what the tests compile
+ * with libseccomp too, to check every decision of ours against it. */
+uint32_t seccomp_filter_plugin_rules(const struct policy *p, struct bpf_rules *rs);
+uint32_t seccomp_filter_reaper_rules(struct bpf_rules *rs);
+uint32_t seccomp_filter_runner_rules(pid_t reaper, struct bpf_rules *rs);
 
 /* seccomp(SECCOMP_SET_MODE_FILTER) of a compiled program; no_new_privs must
  * be set. The _prog form returns 0 or -errno (for the plugin, whose error

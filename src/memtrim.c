@@ -2,7 +2,7 @@
  *
  * Why: the runner stays alive as long as its plugin, usually for weeks, and
  * an operator runs one per plugin. Start-up runs code the relay never runs
- * again (policy parsing, libseccomp's compiler, the sandbox builders), and
+ * again (policy parsing, the filter builder, the sandbox builders), and
  * on every fault the kernel maps up to 16 neighbouring page-cache pages
  * ("fault-around"), so by the first message about 1.5 MiB of libc and our
  * own text sit in the process's RSS. Those pages are clean and file-backed:

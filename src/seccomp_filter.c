@@ -9,19 +9,18 @@
  * program, so the plugin carries ONE filter. A fixed-deny syscall can never
  * be allowed by a policy.
  * Also the pid-1 reaper's filter and the relay's own filter.
- * Filters are compiled to classic BPF here (libseccomp's export), so the
- * compilation can run in the runner while the sandbox child builds its
- * root; loading is one seccomp(2) call.
+ * Each filter is a rule list (struct bpf_rules) that bpfgen.c turns into
+ * classic BPF in the runner, so the child only loads it (one seccomp(2)
+ * call); libseccomp resolves the syscall names, and in the tests compiles
+ * the same lists as the oracle (tests/unit/test-bpfgen.c).
  * Must not: load a filter before spawn.c says so; touch mounts or ids.
  * Called by: spawn.c (compile while the child works, load last), sandbox.c
  * (describe). */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
-#include <sys/mman.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "bpfgen.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "seccomp_filter.h"
@@ -158,11 +158,6 @@ static const char *const hard_deny[] = {
 	"landlock_add_rule", "landlock_restrict_self", "seccomp", NULL
 };
 
-/* Handled by fixed argument rules below, not by a plain allow. */
-static const char *const special[] = {
-	"clone", "clone3", "ioctl", "socket", "personality", NULL
-};
-
 static bool in_list(const char *const *l, const char *name)
 {
 	for (; *l; l++)
@@ -211,45 +206,47 @@ static int set_apply(struct sc_set *s, const char *name, bool on, int depth)
 	return 0;
 }
 
-static void rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
-		 const struct scmp_arg_cmp *args)
+/* Add a rule; the lists are far below BPF_RULES_MAX, so failing is a bug. */
+static void rule(struct bpf_rules *rs, int nr, uint32_t action)
 {
-	int r = seccomp_rule_add_array(ctx, action, nr, n, args);
-	if (r < 0) {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-		die(PR_EXIT_RUNNER, "seccomp: cannot add a rule for %s: %s",
-		    name ? name : "?", strerror(-r));
-	}
+	if (bpf_rule_add(rs, nr, action) < 0)
+		die(PR_EXIT_RUNNER, "seccomp: cannot add a rule for syscall %d", nr);
 }
 
-static void allow_name(scmp_filter_ctx ctx, const char *name)
+static void rule_if(struct bpf_rules *rs, int nr, uint32_t action, uint64_t mask, uint64_t value)
+{
+	if (bpf_rule_add_if(rs, nr, action, 0, mask, value) < 0)
+		die(PR_EXIT_RUNNER, "seccomp: cannot add a rule for syscall %d", nr);
+}
+
+/* Names this libseccomp does not know, or that do not exist on this arch
+ * (negative pseudo numbers), are skipped, as systemd does (-EDOM). */
+static void allow_name(struct bpf_rules *rs, const char *name)
 {
 	int nr = seccomp_syscall_resolve_name(name);
 	if (nr >= 0)
-		rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		rule(rs, nr, SECCOMP_RET_ALLOW);
 }
 
-static scmp_filter_ctx ctx_new(uint32_t def, const char *what)
+/* Compile a rule list; another arch's syscall numbers (i386 via int 0x80,
+ * x32) mean something else entirely: kill. */
+static void compile(const struct bpf_rules *rs, uint32_t def, size_t prefix,
+		    struct sock_fprog *out, const char *what)
 {
-	scmp_filter_ctx ctx = seccomp_init(def);
-	if (!ctx)
-		die(PR_EXIT_RUNNER, "seccomp: cannot create the %s filter", what);
-	/* Another arch's syscall numbers (i386 via int 0x80) mean something
-	 * else entirely: kill. libseccomp already rejects x32 numbers. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
-		die(PR_EXIT_RUNNER, "seccomp: cannot set the bad-arch action");
-	return ctx;
+	const char *why = "?";
+	if (bpf_compile(rs, def, SECCOMP_RET_KILL_PROCESS, prefix, out, &why) < 0)
+		die(PR_EXIT_RUNNER, "seccomp: cannot build the %s filter: %s", what, why);
 }
 
 static uint32_t policy_action(const struct policy *p)
 {
 	switch (p->sandbox.seccomp_action) {
 	case POL_SCMP_ERRNO:
-		return SCMP_ACT_ERRNO(EPERM);
+		return SECCOMP_RET_ERRNO | EPERM;
 	case POL_SCMP_KILL:
-		return SCMP_ACT_KILL_PROCESS;
+		return SECCOMP_RET_KILL_PROCESS;
 	case POL_SCMP_LOG:
-		return SCMP_ACT_LOG;
+		return SECCOMP_RET_LOG;
 	}
 	abort();
 }
@@ -258,34 +255,34 @@ static uint32_t policy_action(const struct policy *p)
 		  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | 0x80 /* NEWTIME */)
 
 /* The fixed rules, after the policy's (STYLE C9). */
-static void add_fixed_rules(scmp_filter_ctx ctx, const struct sc_set *s)
+static void add_fixed_rules(struct bpf_rules *rs, const struct sc_set *s)
 {
-	struct scmp_arg_cmp a;
-
 	/* glibc and Go fall back to clone when clone3 says ENOSYS; clone3's
 	 * flags live in memory a filter cannot read. */
-	rule(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, NULL);
-	if (s->on[SCMP_SYS(clone)]) {
+	rule(rs, SCMP_SYS(clone3), SECCOMP_RET_ERRNO | ENOSYS);
+	if (s->on[SCMP_SYS(clone)])
 		/* threads and processes, never a new namespace */
-		a = SCMP_A0(SCMP_CMP_MASKED_EQ, NS_FLAGS, 0);
-		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, &a);
-	}
+		rule_if(rs, SCMP_SYS(clone), SECCOMP_RET_ALLOW, NS_FLAGS, 0);
 	if (s->on[SCMP_SYS(socket)]) {
 		/* no netlink (routing, audit, uevents), no packet sockets */
 		static const int fams[] = { AF_UNIX, AF_INET, AF_INET6 };
-		for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
-			a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[i]);
-			rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &a);
-		}
+		for (size_t i = 0; i < ARRAY_SIZE(fams); i++)
+			rule_if(rs, SCMP_SYS(socket), SECCOMP_RET_ALLOW, ~0ULL, (uint64_t)fams[i]);
 	}
 	if (s->on[SCMP_SYS(personality)]) {
 		/* only the query (0xffffffff) and plain PER_LINUX: no
 		 * READ_IMPLIES_EXEC, no ADDR_NO_RANDOMIZE */
-		a = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 0xffffffffu);
-		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, &a);
-		a = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 0);
-		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, &a);
+		rule_if(rs, SCMP_SYS(personality), SECCOMP_RET_ALLOW, 0xffffffffu, 0xffffffffu);
+		rule_if(rs, SCMP_SYS(personality), SECCOMP_RET_ALLOW, 0xffffffffu, 0);
 	}
+}
+
+/* Handled by add_fixed_rules (or, for ioctl, the prefix), not by a plain
+ * allow. */
+static bool special(int nr)
+{
+	return nr == SCMP_SYS(clone) || nr == SCMP_SYS(clone3) || nr == SCMP_SYS(socket) ||
+	       nr == SCMP_SYS(personality);
 }
 
 /* The plugin's syscall set: default profile, then the policy's allow and
@@ -337,35 +334,6 @@ void seccomp_filter_plugin_check(const struct policy *p)
 			plugin_set(p, &(struct sc_set){ 0 });
 }
 
-/* Copy libseccomp's compiled program out of `ctx` (and release it),
- * leaving `prefix` free instructions in front. */
-static void export_prog(scmp_filter_ctx ctx, const char *what, size_t prefix,
-			struct sock_fprog *out)
-{
-	int fd = memfd_create("pr-seccomp", MFD_CLOEXEC);
-	if (fd < 0)
-		die_errno(PR_EXIT_RUNNER, "seccomp: memfd for the %s filter", what);
-	int r = seccomp_export_bpf(ctx, fd);
-	if (r < 0)
-		die(PR_EXIT_RUNNER, "seccomp: cannot compile the %s filter: %s", what,
-		    strerror(-r));
-	seccomp_release(ctx);
-	off_t size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0)
-		die(PR_EXIT_RUNNER, "seccomp: the %s filter compiled to %lld bytes", what,
-		    (long long)size);
-	size_t n = (size_t)size / sizeof(struct sock_filter) + prefix;
-	if (n > BPF_MAXINSNS)
-		die(PR_EXIT_RUNNER, "seccomp: the %s filter is too long (%zu instructions)",
-		    what, n);
-	struct sock_filter *insn = xmalloc(n * sizeof(*insn));
-	if (pread(fd, insn + prefix, (size_t)size, 0) != size)
-		die_errno(PR_EXIT_RUNNER, "seccomp: read back the %s filter", what);
-	close(fd);
-	out->len = (unsigned short)n;
-	out->filter = insn;
-}
-
 /* seccomp_data: nr at 0, arch at 4, args[] from 16, little-endian x86_64:
  * the low 32 bits of args[1] are at 24. */
 #define SD_NR	offsetof(struct seccomp_data, nr)
@@ -373,24 +341,31 @@ static void export_prog(scmp_filter_ctx ctx, const char *what, size_t prefix,
 #define SD_A1LO	(offsetof(struct seccomp_data, args) + sizeof(__u64))
 #define IOCTL_PREFIX 9
 
-void seccomp_filter_plugin_prog(const struct policy *p, struct sock_fprog *out)
+static void plugin_rules(const struct sc_set *s, struct bpf_rules *rs)
+{
+	bpf_rules_init(rs);
+	/* ioctl is a plain allow here; its denials are the prefix */
+	for (int nr = 0; nr < SC_MAX; nr++)
+		if (s->on[nr] && !special(nr))
+			rule(rs, nr, SECCOMP_RET_ALLOW);
+	add_fixed_rules(rs, s);
+}
+
+uint32_t seccomp_filter_plugin_rules(const struct policy *p, struct bpf_rules *rs)
 {
 	struct sc_set s;
 	plugin_set(p, &s);
+	plugin_rules(&s, rs);
+	return policy_action(p);
+}
 
-	scmp_filter_ctx ctx = ctx_new(policy_action(p), "plugin");
-	for (int nr = 0; nr < SC_MAX; nr++) {
-		if (!s.on[nr])
-			continue;
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-		/* ioctl is a plain allow here; its denials are the prefix */
-		bool sp = name && in_list(special, name) && strcmp(name, "ioctl") != 0;
-		free(name);
-		if (!sp)
-			rule(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
-	}
-	add_fixed_rules(ctx, &s);
-	export_prog(ctx, "plugin", IOCTL_PREFIX, out);
+void seccomp_filter_plugin_prog(const struct policy *p, struct sock_fprog *out)
+{
+	struct sc_set s;
+	struct bpf_rules rs;
+	plugin_set(p, &s);
+	plugin_rules(&s, &rs);
+	compile(&rs, policy_action(p), IOCTL_PREFIX, out, "plugin");
 
 	/* ioctl TIOCSTI/TIOCLINUX, before libseccomp's program. libseccomp
 	 * folds a conditional rule into an unconditional one for the same
@@ -401,9 +376,9 @@ void seccomp_filter_plugin_prog(const struct policy *p, struct sock_fprog *out)
 	 * same on a virtual console. The answer is what the two stacked
 	 * filters used to give (the most restrictive wins): EPERM, or the
 	 * kill when the policy denies ioctl altogether and kills. Another
-	 * arch's numbers are killed first, exactly as libseccomp's own
+	 * arch's numbers are killed first, exactly as the program's own
 	 * arch check does; x32 numbers (bit 30) never equal __NR_ioctl and
-	 * fall through to libseccomp's x32 check. */
+	 * fall through to its x32 check. */
 	uint32_t deny = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
 	if (!s.on[SCMP_SYS(ioctl)] && p->sandbox.seccomp_action == POL_SCMP_KILL)
 		deny = SECCOMP_RET_KILL_PROCESS;
@@ -421,26 +396,33 @@ void seccomp_filter_plugin_prog(const struct policy *p, struct sock_fprog *out)
 	memcpy(out->filter, pre, sizeof(pre));
 }
 
-void seccomp_filter_reaper_prog(struct sock_fprog *out)
+uint32_t seccomp_filter_reaper_rules(struct bpf_rules *rs)
 {
 	static const char *const calls[] = {
 		"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "wait4",
 		"waitid", "kill", "exit", "exit_group", "write",
 		"restart_syscall", "getpid", NULL
 	};
-	uint32_t def = SCMP_ACT_KILL_PROCESS;
+	uint32_t def = SECCOMP_RET_KILL_PROCESS;
 #if defined(PR_SANITIZED)
 	/* Build-time only (STYLE C17): the sanitizer runtime makes calls of
 	 * its own; log them instead of killing the namespace. */
-	def = SCMP_ACT_LOG;
+	def = SECCOMP_RET_LOG;
 #endif
-	scmp_filter_ctx ctx = ctx_new(def, "reaper");
+	bpf_rules_init(rs);
 	for (const char *const *c = calls; *c; c++)
-		allow_name(ctx, *c);
-	export_prog(ctx, "reaper", 0, out);
+		allow_name(rs, *c);
+	return def;
 }
 
-void seccomp_filter_runner_prog(pid_t reaper, struct sock_fprog *out)
+void seccomp_filter_reaper_prog(struct sock_fprog *out)
+{
+	struct bpf_rules rs;
+	uint32_t def = seccomp_filter_reaper_rules(&rs);
+	compile(&rs, def, 0, out, "reaper");
+}
+
+uint32_t seccomp_filter_runner_rules(pid_t reaper, struct bpf_rules *rs)
 {
 	/* What relaying needs: byte I/O, polling, accepting the plugin's
 	 * connections, connecting upstream (AF_UNIX only), waiting for the
@@ -459,28 +441,31 @@ void seccomp_filter_runner_prog(pid_t reaper, struct sock_fprog *out)
 		"fstat", "newfstatat", "sched_yield", "getuid", "geteuid",
 		NULL
 	};
-	uint32_t def = SCMP_ACT_ERRNO(EPERM);
+	uint32_t def = SECCOMP_RET_ERRNO | EPERM;
 #if defined(PR_SANITIZED)
 	/* Build-time only (STYLE C17): ASan/UBSan reports open files,
 	 * read /proc/self/maps, and LSan clones a tracer at exit. */
-	def = SCMP_ACT_LOG;
+	def = SECCOMP_RET_LOG;
 #endif
-	scmp_filter_ctx ctx = ctx_new(def, "runner");
+	bpf_rules_init(rs);
 	for (const char *const *c = calls; *c; c++)
-		allow_name(ctx, *c);
-	struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
-	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &a);
+		allow_name(rs, *c);
+	rule_if(rs, SCMP_SYS(socket), SECCOMP_RET_ALLOW, ~0ULL, AF_UNIX);
 	/* The runner may hold CAP_KILL (see spawn_confine_runner): it
 	 * reaches the reaper and nothing else; tgkill is raise()/abort(). */
-	if (reaper > 0) {
-		a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)reaper);
-		rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, &a);
-	}
-	a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
-	rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, &a);
+	if (reaper > 0)
+		rule_if(rs, SCMP_SYS(kill), SECCOMP_RET_ALLOW, ~0ULL, (uint64_t)reaper);
+	rule_if(rs, SCMP_SYS(tgkill), SECCOMP_RET_ALLOW, ~0ULL, (uint64_t)getpid());
 	/* signalfd reads go through read; creating one needs signalfd4 */
-	allow_name(ctx, "signalfd4");
-	export_prog(ctx, "runner", 0, out);
+	allow_name(rs, "signalfd4");
+	return def;
+}
+
+void seccomp_filter_runner_prog(pid_t reaper, struct sock_fprog *out)
+{
+	struct bpf_rules rs;
+	uint32_t def = seccomp_filter_runner_rules(reaper, &rs);
+	compile(&rs, def, 0, out, "runner");
 }
 
 int seccomp_filter_load_prog(const struct sock_fprog *prog)
