@@ -383,18 +383,22 @@ static void build_dev(void)
 			die_errno(PR_EXIT_RUNNER, "mounts: create %s", dst);
 		close(f);
 		/* a bind keeps the node usable (mknod is impossible in a user
-		 * namespace); nosuid+noexec, but not nodev. The host's /dev is
-		 * not under NEWROOT, so its path is still the host's node. */
+		 * namespace). The host's /dev is not under NEWROOT, so its
+		 * path is still the host's node. */
 		if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
 			die_errno(PR_EXIT_RUNNER, "mounts: bind %s", host);
-		set_attrs(dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		snprintf(dst, sizeof(dst), NEWROOT "/dev/%s", links[i][0]);
 		if (symlink(links[i][1], dst) < 0)
 			die_errno(PR_EXIT_RUNNER, "mounts: symlink %s", dst);
 	}
-	set_attrs(NEWROOT "/dev", MOUNT_ATTR_RDONLY, false);
+	/* One call for /dev and every node bound on it: read-only, nosuid,
+	 * noexec, but not nodev. Read-only stops creating and renaming
+	 * entries, not writing to a device: the kernel asks a mount for
+	 * write access only for regular files (and drops O_TRUNC on the
+	 * others), so `> /dev/null` still works. */
+	set_attrs(NEWROOT "/dev", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true);
 }
 
 void sandbox_build_root(const struct launch *l)
@@ -574,7 +578,7 @@ void sandbox_describe(const struct policy *p, json_t *out)
 						   "type", "verified copy (sha256 pinned)"));
 	json_array_append_new(m, json_pack("{s:s,s:s}", "path", "/proc", "type", "proc"));
 	json_array_append_new(m, json_pack("{s:s,s:s}", "path", "/dev", "type",
-					   "tmpfs: null zero full random urandom"));
+					   "tmpfs, read-only: null zero full random urandom"));
 	json_array_append_new(m, json_pack("{s:s,s:s}", "path", "/tmp", "type", "tmpfs"));
 	json_array_append_new(m, json_pack("{s:s,s:s}", "path", SANDBOX_LIGHTNING_DIR,
 					   "type", "tmpfs"));

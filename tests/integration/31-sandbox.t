@@ -10,6 +10,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -111,13 +112,24 @@ def c_default_profile(as_nobody):
     # /dev/null, /tmp; everything on stderr (stdout is the protocol)
     script = ("echo plugin=$LIGHTNINGD_PLUGIN >&2; echo x > /tmp/f && cat /tmp/f >&2; "
               "ls /dev/null >&2; grep -c . /proc/self/status >/dev/null && echo proc-ok >&2; "
+              "echo w > /dev/null && echo devnull-writable >&2; "
+              "touch /dev/new 2>/dev/null || echo dev-readonly >&2; "
+              "awk '$5 == \"/dev/null\" || $5 == \"/dev\" { print \"mnt\" $5 \"=\" $6 }' "
+              "/proc/self/mountinfo >&2; "
               "id -u >&2")
     st, out, err = run(DEFAULT, ["/bin/sh", "-c", script], as_nobody)
     lab = label(as_nobody)
     is_(st, 0, "%s: C programs run under the default profile" % lab)
-    for want in ("plugin=1", "\nx\n", "/dev/null", "proc-ok"):
+    for want in ("plugin=1", "\nx\n", "/dev/null", "proc-ok", "devnull-writable", "dev-readonly"):
         if not ok(want in err, "%s: default profile: %r" % (lab, want)):
             diag(err[-2000:])
+    # /dev and its nodes: read-only, nosuid, noexec; the nodes not nodev
+    for mnt in ("/dev", "/dev/null"):
+        m = re.search(r"mnt%s=(\S+)" % re.escape(mnt), err)
+        opts = m.group(1).split(",") if m else []
+        ok(m and {"ro", "nosuid", "noexec"} <= set(opts) and
+           (mnt == "/dev" or "nodev" not in opts),
+           "%s: %s is mounted %s" % (lab, mnt, m.group(1) if m else "(not found)"))
     uid = NOBODY if (as_nobody or IS_ROOT) else os.getuid()
     ok("\n%d\n" % uid in err, "%s: the plugin runs as uid %d" % (lab, uid))
 
