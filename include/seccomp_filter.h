@@ -1,8 +1,8 @@
 /* seccomp_filter.h - seccomp filters built from named syscall groups
- * (STYLE C9), compiled to classic BPF programs (bpfgen.h). The policy is
- * checked before clone (STYLE P4) so a policy error surfaces before anything
- * changes; the programs are compiled in the runner after clone, and loaded
- * as the last step before exec. */
+ * (STYLE C9), compiled to classic BPF programs (bpfgen.h). The child's
+ * programs are compiled before clone (STYLE P4), so a policy error (an
+ * unknown syscall name dies with 125) surfaces before anything changes;
+ * the child loads them as the last step before exec. */
 #ifndef PR_SECCOMP_FILTER_H
 #define PR_SECCOMP_FILTER_H
 
@@ -12,9 +12,6 @@
 #include <sys/types.h>
 #include "bpfgen.h"
 #include "policy.h"
-
-/* The policy's sandbox.seccomp names: an unknown one dies with 125. */
-void seccomp_filter_plugin_check(const struct policy *p);
 
 /* The plugin's ONE filter: the built-in allowlist adjusted by
  * sandbox.seccomp allow/deny, the fixed rules, and in front of them ioctl

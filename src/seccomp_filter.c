@@ -14,7 +14,7 @@
  * call); libseccomp resolves the syscall names, and in the tests compiles
  * the same lists as the oracle (tests/unit/test-bpfgen.c).
  * Must not: load a filter before spawn.c says so; touch mounts or ids.
- * Called by: spawn.c (compile while the child works, load last), sandbox.c
+ * Called by: spawn.c (compile before clone, load last), sandbox.c
  * (describe). */
 #include <errno.h>
 #include <linux/audit.h>
@@ -309,29 +309,6 @@ static void plugin_set(const struct policy *p, struct sc_set *s)
 	}
 	for (const char *const *h = hard_deny; *h; h++)
 		set_apply(s, *h, false, 1);
-}
-
-/* Is `name` (a syscall or an @group) one set_apply() accepts at depth 0? */
-static bool name_known(const char *name)
-{
-	if (name[0] == '@')
-		return group_find(name) != NULL;
-	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
-}
-
-void seccomp_filter_plugin_check(const struct policy *p)
-{
-	/* Only the policy's own names can be wrong (the built-in tables are
-	 * resolved when the filter is compiled, after clone); the messages
-	 * are plugin_set()'s, which checks the same again. */
-	for (size_t i = 0; i < p->sandbox.seccomp_allow.n; i++) {
-		const char *n = p->sandbox.seccomp_allow.v[i];
-		if (in_list(hard_deny, n) || !name_known(n))
-			plugin_set(p, &(struct sc_set){ 0 });	/* dies, saying why */
-	}
-	for (size_t i = 0; i < p->sandbox.seccomp_deny.n; i++)
-		if (!name_known(p->sandbox.seccomp_deny.v[i]))
-			plugin_set(p, &(struct sc_set){ 0 });
 }
 
 /* seccomp_data: nr at 0, arch at 4, args[] from 16, little-endian x86_64:

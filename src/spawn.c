@@ -8,10 +8,11 @@
  * copy). Also the runner's own confinement, and the exit-status mapping.
  * Setup errors in the child travel to the runner over the sync socket (the
  * child's stderr points at it until exec), so the runner prints ONE line.
- * Start-up time: the runner compiles the child's seccomp programs (the
- * plugin's and the reaper's) AFTER clone, while the child builds the
- * sandbox on the other CPU, and hands them over a shared mapping (a futex
- * word in it says they are there); the child only loads them.
+ * The child's two seccomp programs (the plugin's and the reaper's) are
+ * compiled before clone, so the child inherits them in its copy of our
+ * memory and only loads them (bpfgen.c makes compiling cheap: overlapping
+ * it with the child's work through a shared mapping saved nothing on a
+ * machine that runs both on one CPU, and cost page faults).
  * Must not: do any layer's work itself (sandbox.c, privs.c, landlock.c,
  * seccomp_filter.c, reaper.c do).
  * Called by: main.c. */
@@ -24,8 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/futex.h>
-#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -47,22 +46,12 @@
 /* The reaper's pid: the only process the confined runner may signal. */
 static pid_t spawned_reaper;
 
-/* The child's two programs, written by the runner after clone into memory
- * both share (MAP_SHARED: a fork-like clone copies everything else).
- * Sized for the longest program the kernel takes, twice. */
-struct shared_progs {
-	uint32_t ready;		/* futex word: 0 until the programs are in */
-	unsigned short plugin_len, reaper_len;
-	struct sock_filter insn[2 * BPF_MAXINSNS];
-};
-
 /* Everything the child needs, built by the runner before clone. */
 struct enter {
 	const struct launch *l;
 	struct privs_target target;
 	int ruleset_fd;			/* Landlock, -1 without Landlock */
-	struct shared_progs *shared;	/* filled by the runner after clone */
-	struct sock_fprog plugin_prog;	/* the child's private copies */
+	struct sock_fprog plugin_prog;	/* compiled, loaded by the child */
 	struct sock_fprog reaper_prog;
 	int sync_fd;			/* child end of the sync socketpair */
 	int stdin_rd, stdout_wr;	/* plugin's fd 0 and 1 */
@@ -78,49 +67,6 @@ static void sync_wait(int fd)
 	if (n != 1)
 		/* EOF: the runner died before PR_SET_PDEATHSIG was armed. */
 		_exit(PR_EXIT_RUNNER);
-}
-
-/* Child: wait for the runner's compiled programs, copy them out of the
- * shared mapping and unmap it, so neither the plugin nor the reaper keeps
- * memory the runner can write. */
-static void take_progs(struct enter *e)
-{
-	struct shared_progs *sh = e->shared;
-	/* Not the sync socket: a write to it after we died would purge
-	 * the error line we left there. A runner that dies meanwhile kills
-	 * us (parent-death signal). */
-	while (__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE) == 0)
-		syscall(SYS_futex, &sh->ready, FUTEX_WAIT, 0, NULL, NULL, 0);
-	size_t np = sh->plugin_len, nr = sh->reaper_len;
-	if (np == 0 || nr == 0 || np + nr > ARRAY_SIZE(sh->insn))
-		die(PR_EXIT_RUNNER, "seccomp: the runner passed no filter");
-	struct sock_filter *v = xmalloc((np + nr) * sizeof(*v));
-	memcpy(v, sh->insn, (np + nr) * sizeof(*v));
-	e->plugin_prog = (struct sock_fprog){ .len = (unsigned short)np, .filter = v };
-	e->reaper_prog = (struct sock_fprog){ .len = (unsigned short)nr, .filter = v + np };
-	if (munmap(e->shared, sizeof(*e->shared)) < 0)
-		die_errno(PR_EXIT_RUNNER, "seccomp: unmap the shared filters");
-	e->shared = NULL;
-}
-
-/* Runner: compile the child's programs into the shared mapping, then say
- * so. Runs while the child builds its root. */
-static void give_progs(struct shared_progs *sh, const struct policy *pol)
-{
-	struct sock_fprog pp, rp;
-
-	seccomp_filter_plugin_prog(pol, &pp);
-	seccomp_filter_reaper_prog(&rp);
-	if ((size_t)pp.len + rp.len > ARRAY_SIZE(sh->insn))
-		die(PR_EXIT_RUNNER, "seccomp: filters too long");
-	memcpy(sh->insn, pp.filter, pp.len * sizeof(*pp.filter));
-	memcpy(sh->insn + pp.len, rp.filter, rp.len * sizeof(*rp.filter));
-	sh->plugin_len = pp.len;
-	sh->reaper_len = rp.len;
-	free(pp.filter);
-	free(rp.filter);
-	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &sh->ready, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 static void rearm_pdeathsig(int sync_fd)
@@ -288,9 +234,7 @@ static _Noreturn void child_enter(struct enter *e)
 	if (dup2(e->stdin_rd, STDIN_FILENO) < 0 || dup2(e->stdout_wr, STDOUT_FILENO) < 0)
 		die_errno(PR_EXIT_RUNNER, "stdio: dup2");
 	close_all_but(e->sync_fd, real_stderr);
-	/* C10a: the filters the runner compiled meanwhile. */
-	take_progs(e);
-	/* C10b: start the plugin; we stay pid 1 of its namespace. Signals
+	/* C10a: start the plugin; we stay pid 1 of its namespace. Signals
 	 * are blocked first so none sent in between is lost. */
 	reaper_block_signals();
 	struct plugin_start ps = { .e = e, .real_stderr = real_stderr };
@@ -399,14 +343,12 @@ void spawn_plugin(const struct launch *l, struct child *c)
 	int in[2], out[2], sp[2];
 	bool root = geteuid() == 0;
 
-	/* P4: everything that can fail on the policy, before any change. */
+	/* P4: everything that can fail on the policy, before any change;
+	 * the filters as well (an unknown syscall name dies here). */
 	privs_resolve(l->pol, &e.target);
-	seccomp_filter_plugin_check(l->pol);	/* compiled after clone */
+	seccomp_filter_plugin_prog(l->pol, &e.plugin_prog);
+	seccomp_filter_reaper_prog(&e.reaper_prog);
 	e.ruleset_fd = landlock_plugin_ruleset(l->pol);
-	e.shared = mmap(NULL, sizeof(*e.shared), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (e.shared == MAP_FAILED)
-		die_errno(PR_EXIT_RUNNER, "seccomp: shared memory for the filters");
 	/* P5: stdio pipes and the sync/fd-passing socket, all CLOEXEC. */
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		die_errno(PR_EXIT_RUNNER, "pipe2");
@@ -435,10 +377,9 @@ void spawn_plugin(const struct launch *l, struct child *c)
 		sandbox_write_idmaps(pid, getuid(), getgid());
 	if (write_all(sp[0], "G", 1) < 0)
 		die_errno(PR_EXIT_RUNNER, "sandbox: sync with the child");
-	/* P7b: while the child mounts, compile its seccomp programs. */
-	give_progs(e.shared, l->pol);
-	munmap(e.shared, sizeof(*e.shared));
-	/* P8, still while the child works: confine ourselves. Done after
+	free(e.plugin_prog.filter);	/* the child has its own copies */
+	free(e.reaper_prog.filter);
+	/* P8, while the child works: confine ourselves. Done after
 	 * the plugin's exec instead, it sat between the host's getmanifest
 	 * and its forwarding, on the start-up path. */
 	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
