@@ -10,6 +10,9 @@
  * OPTS: --net none|loopback|host  --ro PATH  --rw PATH  --ld NAME[:rw]
  *       --sha HEX  --nproc N  --as BYTES  --nofile N  --user NAME
  *       --action errno|kill|log  --allow NAME  --deny NAME  --confine
+ *       (--confine: the runner confines itself as the real one does, and
+ *       says on stderr whether it could still open a file when
+ *       spawn_plugin() returned, before it reads a byte of the plugin)
  *       --env K=V (added to the plugin's environment)
  *       --stdin TEXT (written to the plugin's stdin, then EOF) */
 #include <errno.h>
@@ -128,6 +131,13 @@ static int run_mode(int argc, char **argv)
 			    .confine_runner = confine };
 	struct child c;
 	spawn_plugin(&l, &c);
+	if (confine) {
+		int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+		fprintf(stderr, "runner at spawn return: open %s\n",
+			fd < 0 ? "refused" : "allowed");
+		if (fd >= 0)
+			close(fd);
+	}
 	if (input && write_all(c.stdin_fd, input, strlen(input)) < 0)
 		die_errno(PR_EXIT_RUNNER, "write stdin");
 	close(c.stdin_fd);
@@ -208,6 +218,21 @@ static void t_basic(void)
 	/* one program per syscall: the ioctl checks are part of it */
 	tap_ok(strstr(out, "Seccomp_filters:\t1\n") != NULL, "exactly one seccomp filter");
 	tap_ok(strstr(out, "fds 0 1 2 3\n") != NULL, "only fds 0,1,2 (+ls's own dir fd)");
+	if (tap_failed)
+		tap_diag("out: %s err: %s", out, err);
+}
+
+/* The real runner confines itself inside spawn_plugin(): by the time it
+ * returns (the plugin has exec'd and may already be writing), open() must
+ * be refused, though nothing of the plugin has been read yet. */
+static void t_confined_before_relay(void)
+{
+	char out[8192], err[8192];
+	const char *a[] = { "--confine", BASE, "--", "/bin/sh", "-c", "echo early; exit 0", NULL };
+	int rc = run(out, sizeof(out), err, sizeof(err), a);
+	tap_ok(rc == 0 && strstr(out, "early\n") != NULL, "confined: the plugin still runs and is relayed");
+	tap_ok(strstr(err, "runner at spawn return: open refused") != NULL,
+	       "the runner is confined when spawn_plugin returns, before relaying");
 	if (tap_failed)
 		tap_diag("out: %s err: %s", out, err);
 }
@@ -359,5 +384,6 @@ int main(int argc, char **argv)
 	t_policy_groups();
 	t_nproc();
 	t_confine();
+	t_confined_before_relay();
 	return tap_done();
 }
