@@ -21,6 +21,9 @@ struct bpf_rule {
 	uint64_t mask, value;
 };
 
+/* Syscall numbers a rule may name: x86_64's stay below this. */
+#define BPF_NR_MAX 1024
+
 /* The rule list of a filter, appended to in order. */
 #define BPF_RULES_MAX 1024
 struct bpf_rules {
@@ -30,7 +33,7 @@ struct bpf_rules {
 
 void bpf_rules_init(struct bpf_rules *rs);
 /* Return -1 when the list is full or the rule is malformed: nr outside
- * 0..1023, arg > 5, or a value with bits outside the mask (a condition
+ * 0..BPF_NR_MAX-1, arg > 5, or a value with bits outside the mask (a condition
  * that can never hold is a caller's mistake; libseccomp would compare only
  * the masked halves and let it hold). */
 int bpf_rule_add(struct bpf_rules *rs, int nr, uint32_t action);

@@ -37,7 +37,6 @@
 #error "bpfgen.c emits x86_64 programs (arch check, x32 range, argument halves)"
 #endif
 
-#define NR_MAX 1024
 #define X32_BIT 0x40000000u
 #define SD_NR	offsetof(struct seccomp_data, nr)
 #define SD_ARCH	offsetof(struct seccomp_data, arch)
@@ -51,7 +50,7 @@ void bpf_rules_init(struct bpf_rules *rs)
 
 static int add(struct bpf_rules *rs, const struct bpf_rule *r)
 {
-	if (rs->n >= BPF_RULES_MAX || r->nr < 0 || r->nr >= NR_MAX || r->arg > 5 ||
+	if (rs->n >= BPF_RULES_MAX || r->nr < 0 || r->nr >= BPF_NR_MAX || r->arg > 5 ||
 	    (r->value & ~r->mask) != 0)
 		return -1;
 	rs->r[rs->n++] = *r;

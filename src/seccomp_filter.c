@@ -5,7 +5,7 @@
  * a policy error), and fixed rules come after the policy's: clone3 ENOSYS,
  * clone without namespace flags, socket only AF_UNIX/AF_INET/AF_INET6,
  * personality only the query; ioctl TIOCSTI/TIOCLINUX are denied on the
- * low 32 bits by a few raw BPF instructions put in front of libseccomp's
+ * low 32 bits by a few raw BPF instructions put in front of the rule
  * program, so the plugin carries ONE filter. A fixed-deny syscall can never
  * be allowed by a policy.
  * Also the pid-1 reaper's filter and the relay's own filter.
@@ -174,10 +174,10 @@ static const struct sc_group *group_find(const char *name)
 	return NULL;
 }
 
-/* The syscall set, as a flag per syscall number of the native arch.
- * x86_64 numbers stay below 1024 (libseccomp's pseudo numbers for names
- * that do not exist on this arch are negative and skipped). */
-#define SC_MAX 1024
+/* The syscall set, as a flag per syscall number of the native arch: the
+ * numbers a rule may name (libseccomp's pseudo numbers for names that do
+ * not exist on this arch are negative and skipped). */
+#define SC_MAX BPF_NR_MAX
 struct sc_set {
 	bool on[SC_MAX];
 };
@@ -213,6 +213,7 @@ static void rule(struct bpf_rules *rs, int nr, uint32_t action)
 		die(PR_EXIT_RUNNER, "seccomp: cannot add a rule for syscall %d", nr);
 }
 
+/* A rule that holds when (args[0] & mask) == value: all ours test args[0]. */
 static void rule_if(struct bpf_rules *rs, int nr, uint32_t action, uint64_t mask, uint64_t value)
 {
 	if (bpf_rule_add_if(rs, nr, action, 0, mask, value) < 0)
@@ -318,35 +319,36 @@ static void plugin_set(const struct policy *p, struct sc_set *s)
 #define SD_A1LO	(offsetof(struct seccomp_data, args) + sizeof(__u64))
 #define IOCTL_PREFIX 9
 
-static void plugin_rules(const struct sc_set *s, struct bpf_rules *rs)
+/* The plugin's set `s` and its rule list; returns the default action. */
+static uint32_t plugin_rules(const struct policy *p, struct sc_set *s, struct bpf_rules *rs)
 {
+	plugin_set(p, s);
 	bpf_rules_init(rs);
 	/* ioctl is a plain allow here; its denials are the prefix */
 	for (int nr = 0; nr < SC_MAX; nr++)
 		if (s->on[nr] && !special(nr))
 			rule(rs, nr, SECCOMP_RET_ALLOW);
 	add_fixed_rules(rs, s);
+	return policy_action(p);
 }
 
 uint32_t seccomp_filter_plugin_rules(const struct policy *p, struct bpf_rules *rs)
 {
 	struct sc_set s;
-	plugin_set(p, &s);
-	plugin_rules(&s, rs);
-	return policy_action(p);
+	return plugin_rules(p, &s, rs);
 }
 
 void seccomp_filter_plugin_prog(const struct policy *p, struct sock_fprog *out)
 {
 	struct sc_set s;
 	struct bpf_rules rs;
-	plugin_set(p, &s);
-	plugin_rules(&s, &rs);
-	compile(&rs, policy_action(p), IOCTL_PREFIX, out, "plugin");
+	uint32_t def = plugin_rules(p, &s, &rs);
+	compile(&rs, def, IOCTL_PREFIX, out, "plugin");
 
-	/* ioctl TIOCSTI/TIOCLINUX, before libseccomp's program. libseccomp
-	 * folds a conditional rule into an unconditional one for the same
-	 * syscall, so "allow ioctl except these" cannot be one of its rules.
+	/* ioctl TIOCSTI/TIOCLINUX, before the rule program. A rule list says
+	 * only when a syscall is allowed, so "allow ioctl except these"
+	 * cannot be one of its rules (bpfgen.c refuses a plain and a
+	 * conditional rule for one syscall, as libseccomp folded them).
 	 * TIOCSTI injects input into a terminal (CVE-2017-5226 for
 	 * bubblewrap); the kernel compares only the low 32 bits of cmd, so
 	 * must we (0xffffffff00005412 is TIOCSTI too). TIOCLINUX can do the

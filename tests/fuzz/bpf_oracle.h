@@ -131,6 +131,10 @@ static int bpf_oracle_compile(const struct bpf_rules *rs, uint32_t def, uint32_t
 	}
 	seccomp_release(ctx);
 	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0) {
+		close(fd);
+		return -1;
+	}
 	out->len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
 	out->filter = malloc((size_t)size);
 	if (!out->filter || pread(fd, out->filter, (size_t)size, 0) != size) {

@@ -37,9 +37,9 @@ static int differences(const char *what, const struct sock_fprog *ours,
 	size_t inputs = 0;
 
 	for (size_t a = 0; a < ARRAY_SIZE(arches); a++) {
-		for (uint32_t i = 0; i < 1024 + ARRAY_SIZE(extra_nrs); i++) {
+		for (uint32_t i = 0; i < BPF_NR_MAX + ARRAY_SIZE(extra_nrs); i++) {
 			struct seccomp_data sd = { .arch = arches[a] };
-			sd.nr = (int)(i < 1024 ? i : extra_nrs[i - 1024]);
+			sd.nr = (int)(i < BPF_NR_MAX ? i : extra_nrs[i - BPF_NR_MAX]);
 			uint64_t vals[80];
 			for (size_t r = 0; r < rs->n; r++)
 				if (rs->r[r].cond && (uint32_t)rs->r[r].nr == (uint32_t)sd.nr) {
@@ -62,7 +62,7 @@ static int differences(const char *what, const struct sock_fprog *ours,
 					 sd.arch, sd.nr, x, y);
 		}
 	}
-	if (inputs < 3 * 1024)
+	if (inputs < 3 * BPF_NR_MAX)
 		diff++;	/* the loop above must have run */
 	return diff;
 }
@@ -219,7 +219,7 @@ static void refusals(void)
 	const uint32_t allow = SECCOMP_RET_ALLOW;
 
 	bpf_rules_init(&rs);
-	ok(bpf_rule_add(&rs, -1, allow) < 0 && bpf_rule_add(&rs, 1024, allow) < 0 &&
+	ok(bpf_rule_add(&rs, -1, allow) < 0 && bpf_rule_add(&rs, BPF_NR_MAX, allow) < 0 &&
 	   bpf_rule_add_if(&rs, 1, allow, 6, ~0ULL, 0) < 0 && rs.n == 0,
 	   "a syscall outside 0..1023 or an argument past 5 is refused");
 	ok(bpf_rule_add_if(&rs, 7, allow, 0, 0xffffffffULL, 0xf8ffffffffffffffULL) < 0 &&
