@@ -66,4 +66,36 @@ int canon_json_top(const char *in, size_t len, unsigned max_depth,
 int canon_json_inplace(char *text, size_t len, unsigned max_depth,
 		       size_t *outlen, struct canon_top *top, struct canon_err *err);
 
+/* The same validation and in-place rewriting for a message that arrives
+ * in pieces, so a big one is checked as it is read rather than scanned
+ * again once it is whole. Each call goes on where the last stopped: the
+ * bytes already judged are not read again (a number or literal cut short
+ * waits as a run scanned once; an escape or UTF-8 sequence cut short, for
+ * its few bytes), so the work is linear however the message is chunked.
+ * Outcomes, errors and output are exactly canon_json_inplace()'s on the
+ * whole message (differential test), except that what follows the
+ * top-level object is not examined: it is the next message. */
+enum canon_step {
+	CANON_MORE,	/* everything here is consistent: call again with more */
+	CANON_DONE,	/* the message ended at text[*inlen - 1] ('}') */
+	CANON_FAILED,	/* not strict JSON: *err says why and where */
+};
+
+struct canon_stream;
+struct canon_stream *canon_stream_new(unsigned max_depth);
+void canon_stream_free(struct canon_stream *s);
+/* text[0..avail) is the message so far (it starts at its '{'; whitespace
+ * before it is allowed), avail never smaller than at the last call, and
+ * its first bytes as this call's predecessors left them: text may be at
+ * another address (the caller's buffer grew). On CANON_DONE the first
+ * *outlen bytes of text are the canonical form, *top its members (offsets
+ * relative to text), *inlen the input bytes the message took; after
+ * CANON_DONE or CANON_FAILED the stream starts a new message. */
+enum canon_step canon_stream_feed(struct canon_stream *s, char *text,
+				  size_t avail, size_t *inlen, size_t *outlen,
+				  struct canon_top *top, struct canon_err *err);
+/* Bytes of string, number and literal text the scanners have examined in
+ * all messages so far (a test's measure of rescanning). */
+size_t canon_stream_work(const struct canon_stream *s);
+
 #endif

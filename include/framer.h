@@ -1,18 +1,25 @@
 /* framer.h - split a byte stream into whole top-level JSON objects.
  * Pure and incremental: every byte is scanned once, however the stream is
- * chunked, so a 50 MB message fed one byte at a time stays O(n). It tracks
- * only strings, escapes and bracket depth (like lightningd's jsmn use); full
- * validation is canon.c's job. No jansson, no I/O. Fuzzed: fuzz-framer.c */
+ * chunked, so a 50 MB message fed one byte at a time stays O(n). Strict and
+ * lenient modes track only strings, escapes and bracket depth (like
+ * lightningd's jsmn use) and leave validation to canon.c; FRAMER_CANON
+ * frames by validating: each frame is canonicalised in place as its bytes
+ * arrive (canon_stream), so a big message is read once, not framed and
+ * then parsed again. No jansson, no I/O. Fuzzed: fuzz-framer.c */
 #ifndef PR_FRAMER_H
 #define PR_FRAMER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include "buf.h"
+#include "canon.h"
 
 enum framer_mode {
 	FRAMER_STRICT,	/* plugin side: over-deep or oversized ends the stream */
 	FRAMER_LENIENT,	/* host side: oversized frames are skipped, not fatal */
+	FRAMER_CANON,	/* plugin side: FRAMER_STRICT, and every frame is
+			 * strict JSON, handed out canonical (invalid JSON is
+			 * FRAME_SYNTAX, or FRAME_TOO_DEEP, and final) */
 };
 
 enum frame_rc {
@@ -43,6 +50,12 @@ struct framer {
 	enum frame_rc fail_rc;
 	size_t examined;	/* bytes ever examined by the scanner (tests
 				 * assert it stays <= bytes pushed: no rescans) */
+	/* FRAMER_CANON: the frame's validation so far, and once it is
+	 * returned, its canonical length and top-level members */
+	struct canon_stream *canon;
+	size_t canon_len;
+	struct canon_top top;
+	char why_buf[160];
 };
 
 void framer_init(struct framer *f, enum framer_mode mode, size_t max,
@@ -76,6 +89,9 @@ void framer_consume(struct framer *f);
  * read). */
 void framer_take(struct framer *f, size_t keep, struct buf *out);
 const char *framer_why(const struct framer *f);
+/* FRAMER_CANON, a frame returned: its bytes (*msg, *len of framer_next)
+ * are its canonical form, and these its top-level members; else NULL. */
+const struct canon_top *framer_canon_top(const struct framer *f);
 size_t framer_buffered(const struct framer *f);	/* bytes held */
 
 #endif

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include "buf.h"
+#include "canon.h"
 
 enum msg_kind { MSG_REQUEST, MSG_NOTIFICATION, MSG_RESPONSE, MSG_INVALID };
 
@@ -88,6 +89,10 @@ int jsonrpc_decode_lazy(const char *frame, size_t len, unsigned max_depth,
  * frame's bytes are unspecified (the caller drops them). */
 int jsonrpc_decode_inplace(char *frame, size_t len, unsigned max_depth,
 			   struct rpcmsg *m, char *why, size_t whylen);
+/* The same for a frame that is already canonical, with canon's record of
+ * its top-level members (FRAMER_CANON validated it as it arrived). */
+void jsonrpc_decode_canonical(const char *canon, size_t len,
+			      const struct canon_top *top, struct rpcmsg *m);
 /* Build m->root (and m->id, m->params, numbers_approx) if not yet built,
  * from m->canon, which must still be valid (scratch untouched since the
  * decode). Returns m->root, or NULL if jansson cannot build it (reason in

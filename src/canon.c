@@ -44,12 +44,36 @@ struct kent {
 	uint32_t hash;		/* set once the object is hashed */
 };
 
+enum state {
+	ST_START,	/* the top-level '{' must come */
+	ST_VALUE,	/* a value must follow */
+	ST_ARR_FIRST,	/* after '[': a value or ']' */
+	ST_OBJ_FIRST,	/* after '{': a key or '}' */
+	ST_KEY,		/* after ',' in an object: a key */
+	ST_COLON,	/* after a key: ':' */
+	ST_AFTER,	/* after a value: ',' or the closing bracket */
+};
+
+/* Returned by the scanners when a stream's input ends before they can
+ * decide (never when c->final). */
+#define SUSPEND 1
+
 struct cx {
 	const unsigned char *in;
 	size_t len, pos;
 	char *o;		/* output cursor inside the reserved tail */
 	char *start;		/* first output byte of this call */
 	struct canon_err *err;
+	/* in[len] ends the input; otherwise more may come (a stream) and the
+	 * scanners suspend where the bytes so far cannot decide. */
+	bool final;
+	enum state st;
+	bool in_str, str_key;	/* suspended inside a string; is it a key */
+	size_t str_begin;	/* that string's opening quote */
+	size_t first_esc;	/* its first backslash, or SIZE_MAX */
+	size_t kin, kout;	/* the key being read: input and output quote */
+	size_t num_end;		/* a suspended number is scanned up to here */
+	size_t work;		/* bytes the scanners examined (tests: O(n)) */
 	/* container stack: bit set = object, clear = array */
 	uint64_t local[16];
 	uint64_t *stk;
@@ -459,30 +483,41 @@ static int escape(struct cx *c, size_t i, uint32_t *cp)
 	return 12;
 }
 
+/* Lead byte b of a UTF-8 sequence: its length and the range its second
+ * byte must lie in; 0 for a byte that cannot lead one. */
+static size_t utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi)
+{
+	*lo = 0x80;
+	*hi = 0xBF;
+	if (b >= 0xC2 && b <= 0xDF)
+		return 2;
+	if (b >= 0xE0 && b <= 0xEF) {
+		if (b == 0xE0)
+			*lo = 0xA0;	/* overlong */
+		else if (b == 0xED)
+			*hi = 0x9F;	/* UTF-16 surrogates */
+		return 3;
+	}
+	if (b >= 0xF0 && b <= 0xF4) {
+		if (b == 0xF0)
+			*lo = 0x90;	/* overlong */
+		else if (b == 0xF4)
+			*hi = 0x8F;	/* > U+10FFFF */
+		return 4;
+	}
+	return 0;	/* continuation byte, C0/C1 overlong, F5+ */
+}
+
 /* Length of the valid UTF-8 sequence at in[i] (lead byte >= 0x80), or 0. */
 static size_t utf8_len(const struct cx *c, size_t i)
 {
 	const unsigned char *p = c->in + i;
-	size_t avail = c->len - i, n;
-	unsigned char lo = 0x80, hi = 0xBF;
+	size_t avail = c->len - i;
+	unsigned char lo, hi;
+	size_t n = utf8_lead(p[0], &lo, &hi);
 
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		n = 2;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		n = 3;
-		if (p[0] == 0xE0)
-			lo = 0xA0;	/* overlong */
-		else if (p[0] == 0xED)
-			hi = 0x9F;	/* UTF-16 surrogates */
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		n = 4;
-		if (p[0] == 0xF0)
-			lo = 0x90;	/* overlong */
-		else if (p[0] == 0xF4)
-			hi = 0x8F;	/* > U+10FFFF */
-	} else {
-		return 0;	/* continuation byte, C0/C1 overlong, F5+ */
-	}
+	if (!n)
+		return 0;
 	if (avail < n || p[1] < lo || p[1] > hi)
 		return 0;
 	for (size_t k = 2; k < n; k++)
@@ -509,14 +544,82 @@ static inline uint64_t special8(uint64_t v)
 	return ctrl | swar_eq(v, '"') | swar_eq(v, '\\') | (v & SWAR_HIGHS);
 }
 
-/* The string starting at in[pos] ('"'). Keys must not contain escapes. */
+/* Stream: the bytes in[i..len) are too few to judge the UTF-8 sequence
+ * at i, and each one is still right for a valid sequence. (Where one is
+ * wrong, utf8_len() refuses it just as it would with all the bytes.) */
+static bool utf8_incomplete(const struct cx *c, size_t i)
+{
+	const unsigned char *p = c->in + i;
+	size_t have = c->len - i;
+	unsigned char lo, hi;
+	size_t n = utf8_lead(p[0], &lo, &hi);
+
+	if (!n || have >= n)
+		return false;
+	if (have >= 2 && (p[1] < lo || p[1] > hi))
+		return false;
+	for (size_t k = 2; k < have; k++)
+		if (p[k] < 0x80 || p[k] > 0xBF)
+			return false;
+	return true;
+}
+
+static bool is_hex(unsigned char b)
+{
+	return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'f');
+}
+
+/* Stream: the escape at in[i] (a backslash) needs bytes not yet here, and
+ * those that are here are still right for a valid one (else escape()
+ * refuses it now, exactly as it would with all the bytes). */
+static bool escape_incomplete(const struct cx *c, size_t i)
+{
+	const unsigned char *p = c->in + i;
+	size_t have = c->len - i;
+
+	if (have < 2)
+		return true;
+	if (p[1] != 'u')
+		return false;	/* a two-byte escape: decided */
+	if (have < 6) {
+		for (size_t k = 2; k < have; k++)
+			if (!is_hex(p[k]))
+				return false;
+		return true;
+	}
+	int hi = hex4(p + 2);
+	if (hi < 0xD800 || hi > 0xDBFF || have >= 12)
+		return false;
+	/* a high surrogate: only \uDC00..\uDFFF may follow */
+	for (size_t k = 6; k < have; k++) {
+		unsigned char b = p[k], l = b | 0x20;
+		bool ok = k == 6 ? b == '\\' : k == 7 ? b == 'u' :
+			  k == 8 ? l == 'd' : k == 9 ? (l >= 'c' && l <= 'f') :
+			  is_hex(b);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* The string whose opening quote is at in[pos], or, when c->in_str, the
+ * rest of one suspended at in[pos]. Keys must not contain escapes. */
 static int string(struct cx *c, bool key)
 {
 	const unsigned char *in = c->in;
-	size_t i = c->pos + 1, len = c->len, first_esc = SIZE_MAX;
+	size_t i, len = c->len;
 	char *o = c->o;
 
-	*o++ = '"';
+	if (!c->in_str) {
+		c->in_str = true;
+		c->str_begin = c->pos;
+		c->first_esc = SIZE_MAX;
+		*o++ = '"';
+		i = c->pos + 1;
+	} else {
+		i = c->pos;
+	}
+	size_t from = i;
 	for (;;) {
 		/* plain runs 8 bytes at a time. In place (o may be just below
 		 * in + i) only what was checked is moved, so no byte still to
@@ -542,7 +645,9 @@ static int string(struct cx *c, bool key)
 		}
 		if (i >= len) {
 			c->o = o;
-			return fail(c, CANON_SYNTAX, c->pos, "unterminated string");
+			if (!c->final)
+				goto suspend;
+			return fail(c, CANON_SYNTAX, c->str_begin, "unterminated string");
 		}
 special:;
 		unsigned char b = in[i];
@@ -559,11 +664,15 @@ special:;
 			return fail(c, CANON_CTRL, i, "raw control character in string");
 		case SC_BSLASH: {
 			uint32_t cp;
+			if (!c->final && escape_incomplete(c, i)) {
+				c->o = o;
+				goto suspend;
+			}
 			int n = escape(c, i, &cp);
 			if (n < 0)
 				return -1;
-			if (first_esc == SIZE_MAX)
-				first_esc = i;
+			if (c->first_esc == SIZE_MAX)
+				c->first_esc = i;
 			c->o = o;
 			emit_cp(c, cp);
 			o = c->o;
@@ -572,6 +681,10 @@ special:;
 		}
 		case SC_HIGH:
 		default: {
+			if (!c->final && utf8_incomplete(c, i)) {
+				c->o = o;
+				goto suspend;
+			}
 			size_t n = utf8_len(c, i);
 			if (!n)
 				return fail(c, CANON_UTF8, i, "invalid UTF-8 in string");
@@ -583,13 +696,20 @@ special:;
 		}
 		break;	/* closing quote */
 	}
+	c->work += i + 1 - from;
+	c->in_str = false;
 	c->o = o;
-	if (key && first_esc != SIZE_MAX)
-		return fail(c, CANON_ESCAPED_KEY, first_esc,
+	if (key && c->first_esc != SIZE_MAX)
+		return fail(c, CANON_ESCAPED_KEY, c->first_esc,
 			    "object key contains a backslash escape");
 	*c->o++ = '"';
 	c->pos = i + 1;
 	return 0;
+suspend:
+	/* c->o is set; go on from in[i] when more has come */
+	c->work += i - from;
+	c->pos = i;
+	return SUSPEND;
 }
 
 /* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, copied verbatim. */
@@ -650,19 +770,49 @@ static int literal(struct cx *c)
 	return unexpected(c, c->pos, "unexpected character");
 }
 
-enum state {
-	ST_VALUE,	/* a value must follow */
-	ST_ARR_FIRST,	/* after '[': a value or ']' */
-	ST_OBJ_FIRST,	/* after '{': a key or '}' */
-	ST_KEY,		/* after ',' in an object: a key */
-	ST_AFTER,	/* after a value: ',' or the closing bracket */
+/* Bytes a number lexeme is made of. */
+static const unsigned char num_char[256] = {
+	['0' ... '9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1,
 };
 
-static int value(struct cx *c, enum state *st)
+/* Stream: a number is parsed only once a byte that cannot belong to it is
+ * here (number() then reads nothing past that byte). Its run is scanned
+ * once, from where the last suspension stopped, however it is chunked. */
+static int number_ready(struct cx *c)
+{
+	size_t i = c->num_end > c->pos ? c->num_end : c->pos;
+	size_t from = i;
+
+	while (i < c->len && num_char[c->in[i]])
+		i++;
+	c->work += i - from;
+	if (i >= c->len) {
+		c->num_end = i;
+		return SUSPEND;
+	}
+	c->num_end = 0;
+	return 0;
+}
+
+/* Stream: a literal cut short is waited for while its bytes so far match. */
+static int literal_ready(struct cx *c)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	size_t have = c->len - c->pos;
+
+	for (size_t k = 0; k < ARRAY_SIZE(words); k++)
+		if (c->in[c->pos] == words[k][0] && have < strlen(words[k]) &&
+		    memcmp(c->in + c->pos, words[k], have) == 0) {
+			c->work += have;
+			return SUSPEND;
+		}
+	return 0;
+}
+
+static int value(struct cx *c)
 {
 	unsigned char b = c->in[c->pos];
 
-	*st = ST_AFTER;
 	switch (b) {
 	case '{':
 	case '[':
@@ -672,26 +822,34 @@ static int value(struct cx *c, enum state *st)
 			obj_open(c);
 		*c->o++ = (char)b;
 		c->pos++;
-		*st = b == '{' ? ST_OBJ_FIRST : ST_ARR_FIRST;
+		c->st = b == '{' ? ST_OBJ_FIRST : ST_ARR_FIRST;
 		return 0;
 	case '"':
+		c->st = ST_AFTER;	/* where a suspended string goes on to */
+		c->str_key = false;
 		return string(c, false);
 	case '-':
 	case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
+		if (!c->final && number_ready(c))
+			return SUSPEND;
+		c->st = ST_AFTER;
 		return number(c);
 	default:
+		if (!c->final && literal_ready(c))
+			return SUSPEND;
+		c->st = ST_AFTER;
 		return literal(c);
 	}
 }
 
-static void pop(struct cx *c, enum state *st)
+static void pop(struct cx *c)
 {
 	if (c->in[c->pos] == '}')
 		obj_close(c);
 	*c->o++ = (char)c->in[c->pos++];
 	c->depth--;
-	*st = ST_AFTER;
+	c->st = ST_AFTER;
 }
 
 /* A key of the top-level object starts (output offset off, its quote). */
@@ -708,56 +866,105 @@ static void top_key(struct cx *c, size_t off)
 	c->top_cur = t->n++;
 }
 
+/* The key whose string was just read (input quote c->kin, output quote
+ * c->kout): checked against its object's other keys; ':' comes next. */
+static int key_done(struct cx *c)
+{
+	size_t n = (size_t)(c->o - c->start) - c->kout - 2;
+
+	if (obj_key(c, c->kout + 1, n, c->kin) < 0)
+		return -1;
+	if (c->depth == 1 && c->top)
+		top_key(c, c->kout);
+	c->st = ST_COLON;
+	return 0;
+}
+
+/* The input ran out in state c->st: the end of the document, an error,
+ * or (a stream) a pause until more comes. */
+static int input_ends(struct cx *c)
+{
+	if (!c->final)
+		return SUSPEND;
+	switch (c->st) {
+	case ST_START:
+		return unexpected(c, c->pos, "top-level value is not an object");
+	case ST_COLON:
+		return unexpected(c, c->pos, "':' expected");
+	case ST_AFTER:
+		if (c->depth == 0)
+			return 0;
+		break;
+	case ST_VALUE:
+	case ST_ARR_FIRST:
+	case ST_OBJ_FIRST:
+	case ST_KEY:
+		break;
+	}
+	return fail(c, CANON_SYNTAX, c->pos, "unexpected end of input");
+}
+
+/* 0: the document is complete (a stream: its top-level object closed at
+ * c->pos), -1: error, SUSPEND: a stream needs more bytes. All state is
+ * in *c, so a stream's next call goes on where this one stopped. */
 static int parse(struct cx *c)
 {
-	enum state st = ST_VALUE;
+	int r;
 
-	skip_ws(c);
-	if (c->pos >= c->len || c->in[c->pos] != '{')
-		return unexpected(c, c->pos, "top-level value is not an object");
 	for (;;) {
-		skip_ws(c);
-		if (c->pos >= c->len) {
-			if (st == ST_AFTER && c->depth == 0)
-				return 0;
-			return fail(c, CANON_SYNTAX, c->pos, "unexpected end of input");
+		if (c->in_str) {
+			if ((r = string(c, c->str_key)) != 0)
+				return r;
+			if (c->str_key && key_done(c) < 0)
+				return -1;
+			continue;
 		}
+		skip_ws(c);
+		if (c->pos >= c->len)
+			return input_ends(c);
 		unsigned char b = c->in[c->pos];
-		switch (st) {
+		switch (c->st) {
+		case ST_START:
+			if (b != '{')
+				return unexpected(c, c->pos, "top-level value is not an object");
+			if ((r = value(c)) != 0)
+				return r;
+			break;
 		case ST_ARR_FIRST:
 			if (b == ']') {
-				pop(c, &st);
+				pop(c);
 				break;
 			}
 			/* fall through */
 		case ST_VALUE:
-			if (value(c, &st) < 0)
-				return -1;
+			if ((r = value(c)) != 0)
+				return r;
 			break;
 		case ST_OBJ_FIRST:
 			if (b == '}') {
-				pop(c, &st);
+				pop(c);
 				break;
 			}
 			/* fall through */
 		case ST_KEY:
 			if (b != '"')
 				return unexpected(c, c->pos, "object key expected");
-			size_t kin = c->pos, kout = (size_t)(c->o - c->start);
-			if (string(c, true) < 0)
+			c->kin = c->pos;
+			c->kout = (size_t)(c->o - c->start);
+			c->str_key = true;
+			if ((r = string(c, true)) != 0)
+				return r;
+			if (key_done(c) < 0)
 				return -1;
-			if (obj_key(c, kout + 1, (size_t)(c->o - c->start) - kout - 2, kin) < 0)
-				return -1;
-			if (c->depth == 1 && c->top)
-				top_key(c, kout);
-			skip_ws(c);
-			if (c->pos >= c->len || c->in[c->pos] != ':')
+			break;
+		case ST_COLON:
+			if (b != ':')
 				return unexpected(c, c->pos, "':' expected");
 			*c->o++ = ':';
 			c->pos++;
 			if (c->top_cur != SIZE_MAX && c->depth == 1)
 				c->top->m[c->top_cur].voff = (size_t)(c->o - c->start);
-			st = ST_VALUE;
+			c->st = ST_VALUE;
 			break;
 		case ST_AFTER:
 			if (c->depth == 0)
@@ -772,16 +979,75 @@ static int parse(struct cx *c)
 			if (b == ',') {
 				*c->o++ = ',';
 				c->pos++;
-				st = top_is_object(c) ? ST_KEY : ST_VALUE;
+				c->st = top_is_object(c) ? ST_KEY : ST_VALUE;
 			} else if (b == (top_is_object(c) ? '}' : ']')) {
-				pop(c, &st);
+				pop(c);
 			} else {
 				return unexpected(c, c->pos, top_is_object(c) ?
 						  "',' or '}' expected" : "',' or ']' expected");
 			}
 			break;
 		}
+		/* A stream's message ends with its top-level object: what
+		 * follows belongs to the next one. */
+		if (!c->final && c->st == ST_AFTER && c->depth == 0)
+			return 0;
 	}
+}
+
+/* A fresh parse: out (which may be the input) receives the canonical text. */
+static void cx_init(struct cx *c, unsigned max_depth, bool final,
+		    struct canon_top *top)
+{
+	/* Not a designated initialiser: that would zero the on-stack
+	 * arrays (about 3 KiB) on every call; only what is read is set. */
+	c->pos = 0;
+	c->final = final;
+	c->st = ST_START;
+	c->in_str = false;
+	c->num_end = 0;
+	c->work = 0;
+	c->stk = c->local;
+	c->stk_words = ARRAY_SIZE(c->local);
+	c->depth = 0;
+	c->max_depth = max_depth;
+	c->obase = c->olocal;
+	c->nobj = 0;
+	c->ocap = ARRAY_SIZE(c->olocal);
+	c->ks = c->klocal;
+	c->nk = 0;
+	c->kcap = ARRAY_SIZE(c->klocal);
+	c->hs = NULL;
+	c->hcap = c->hn = c->hopen = 0;
+	c->top = top;
+	c->top_cur = SIZE_MAX;
+	if (top) {
+		top->n = 0;
+		top->more = false;
+	}
+}
+
+static void cx_release(struct cx *c)
+{
+	if (c->stk != c->local)
+		free(c->stk);
+	if (c->obase != c->olocal)
+		free(c->obase);
+	if (c->ks != c->klocal)
+		free(c->ks);
+	if (c->hs != c->hlocal)
+		free(c->hs);
+	c->stk = c->local;
+	c->obase = c->olocal;
+	c->ks = c->klocal;
+	c->hs = NULL;
+}
+
+static void err_clear(struct canon_err *err)
+{
+	err->rc = CANON_OK;
+	err->offset = 0;
+	err->why = NULL;
 }
 
 /* Run the parser over in[0..len), writing at out (which may be in). */
@@ -789,46 +1055,17 @@ static int run(const char *in, size_t len, unsigned max_depth, char *out,
 	       size_t *outlen, struct canon_top *top, struct canon_err *err)
 {
 	struct canon_err dummy;
-	/* Not a designated initialiser: that would zero the on-stack
-	 * arrays (about 3 KiB) on every call; only what is read is set. */
 	struct cx c;
 
+	cx_init(&c, max_depth, true, top);
 	c.in = (const unsigned char *)in;
 	c.len = len;
-	c.pos = 0;
 	c.err = err ? err : &dummy;
-	c.stk = c.local;
-	c.stk_words = ARRAY_SIZE(c.local);
-	c.depth = 0;
-	c.max_depth = max_depth;
-	c.obase = c.olocal;
-	c.nobj = 0;
-	c.ocap = ARRAY_SIZE(c.olocal);
-	c.ks = c.klocal;
-	c.nk = 0;
-	c.kcap = ARRAY_SIZE(c.klocal);
-	c.hs = NULL;
-	c.hcap = c.hn = c.hopen = 0;
-	c.top = top;
-	c.top_cur = SIZE_MAX;
-	if (top) {
-		top->n = 0;
-		top->more = false;
-	}
-	c.err->rc = CANON_OK;
-	c.err->offset = 0;
-	c.err->why = NULL;
+	err_clear(c.err);
 	c.start = out;
 	c.o = out;
 	int rc = parse(&c);
-	if (c.stk != c.local)
-		free(c.stk);
-	if (c.obase != c.olocal)
-		free(c.obase);
-	if (c.ks != c.klocal)
-		free(c.ks);
-	if (c.hs != c.hlocal)
-		free(c.hs);
+	cx_release(&c);
 	if (rc < 0) {
 		if (top)
 			top->n = 0;
@@ -836,6 +1073,75 @@ static int run(const char *in, size_t len, unsigned max_depth, char *out,
 	}
 	*outlen = (size_t)(c.o - c.start);
 	return 0;
+}
+
+/* ---- streams ---- */
+
+struct canon_stream {
+	struct cx c;
+	struct canon_top top;
+	unsigned max_depth;
+	bool open;		/* a message is under way */
+	size_t out;		/* canonical bytes written so far */
+	size_t work_done;	/* c.work of the messages before this one */
+};
+
+struct canon_stream *canon_stream_new(unsigned max_depth)
+{
+	struct canon_stream *s = xcalloc(1, sizeof(*s));
+	s->max_depth = max_depth;
+	return s;
+}
+
+void canon_stream_free(struct canon_stream *s)
+{
+	if (!s)
+		return;
+	if (s->open)
+		cx_release(&s->c);
+	free(s);
+}
+
+enum canon_step canon_stream_feed(struct canon_stream *s, char *text,
+				  size_t avail, size_t *inlen, size_t *outlen,
+				  struct canon_top *top, struct canon_err *err)
+{
+	struct canon_err dummy;
+	struct cx *c = &s->c;
+
+	if (!s->open) {
+		cx_init(c, s->max_depth, false, &s->top);
+		s->open = true;
+		s->out = 0;
+	}
+	/* The text may have moved since the last call (its buffer grew):
+	 * the parse keeps offsets, its pointers are set afresh. */
+	c->in = (const unsigned char *)text;
+	c->len = avail;
+	c->start = text;
+	c->o = text + s->out;
+	c->err = err ? err : &dummy;
+	err_clear(c->err);
+	int rc = parse(c);
+	s->out = (size_t)(c->o - c->start);
+	if (rc == SUSPEND)
+		return CANON_MORE;
+	cx_release(c);
+	s->open = false;
+	s->work_done += c->work;
+	c->work = 0;
+	if (rc < 0)
+		return CANON_FAILED;
+	*inlen = c->pos;
+	*outlen = s->out;
+	if (top)
+		*top = s->top;
+	return CANON_DONE;
+}
+
+size_t canon_stream_work(const struct canon_stream *s)
+{
+	return s->work_done + (s->open ? s->c.work : 0);
 }
 
 int canon_json_top(const char *in, size_t len, unsigned max_depth,

@@ -12,7 +12,13 @@
  * is dropped as soon as it is seen, and the tail of an oversized lenient
  * frame is discarded as it arrives.
  *
+ * FRAMER_CANON hands the scanning to canon_stream (canon.c): the frame is
+ * validated and canonicalised in place while it arrives, and ends where
+ * its top-level object closes; the size cap and the final errors are the
+ * strict mode's.
+ *
  * Called by the relay (one framer per direction); fuzzed by fuzz-framer.c. */
+#include <stdio.h>
 #include <string.h>
 #include "framer.h"
 #include "swar.h"
@@ -25,11 +31,15 @@ void framer_init(struct framer *f, enum framer_mode mode, size_t max,
 	f->mode = mode;
 	f->max = max;
 	f->max_depth = max_depth;
+	if (mode == FRAMER_CANON)
+		f->canon = canon_stream_new(max_depth);
 }
 
 void framer_free(struct framer *f)
 {
 	buf_free(&f->in);
+	canon_stream_free(f->canon);
+	f->canon = NULL;
 }
 
 void framer_push(struct framer *f, const char *data, size_t n)
@@ -111,8 +121,61 @@ static enum frame_rc framer_pending(struct framer *f, char **msg,
 			*len = FRAMER_PREFIX_KEEP;
 		return FRAME_TOO_BIG;
 	}
-	*len = f->ret_len - f->begin;
+	*len = f->canon ? f->canon_len : f->ret_len - f->begin;
 	return FRAME_READY;
+}
+
+const struct canon_top *framer_canon_top(const struct framer *f)
+{
+	return f->canon && f->returned ? &f->top : NULL;
+}
+
+/* FRAMER_CANON: the scan is canon_stream's; the frame starts at the head
+ * (begin is 0) once its '{' is seen. */
+static enum frame_rc framer_next_canon(struct framer *f, char **msg, size_t *len)
+{
+	if (!f->started) {
+		const char *p = buf_head(&f->in);
+		size_t i = 0, n = f->in.len;
+		while (i < n && is_ws((unsigned char)p[i]))
+			i++;
+		f->examined += i;
+		buf_consume(&f->in, i);
+		if (i == n) {
+			f->scan = 0;
+			return FRAME_NEED_MORE;
+		}
+		if (p[i] != '{')
+			return framer_fail(f, FRAME_SYNTAX, "top-level value is not an object");
+		f->begin = 0;
+		f->started = true;
+	}
+	/* Never judge more than the cap: a frame not closed within it is
+	 * too big, whatever follows. */
+	size_t avail = f->in.len < f->max ? f->in.len : f->max;
+	size_t inlen = 0, outlen = 0;
+	struct canon_err err;
+	enum canon_step st = canon_stream_feed(f->canon, f->in.data + f->in.start, avail,
+					       &inlen, &outlen, &f->top, &err);
+	f->examined = canon_stream_work(f->canon);
+	switch (st) {
+	case CANON_MORE:
+		if (avail >= f->max)
+			return framer_fail(f, FRAME_TOO_BIG, "JSON message too big");
+		f->scan = avail;
+		return FRAME_NEED_MORE;
+	case CANON_FAILED:
+		snprintf(f->why_buf, sizeof(f->why_buf), "%s at byte %zu", err.why, err.offset);
+		return framer_fail(f, err.rc == CANON_DEPTH ? FRAME_TOO_DEEP : FRAME_SYNTAX,
+				   f->why_buf);
+	case CANON_DONE:
+		break;
+	}
+	f->started = false;
+	f->scan = f->ret_len = inlen;
+	f->canon_len = outlen;
+	f->returned = true;
+	return framer_pending(f, msg, len);
 }
 
 enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
@@ -126,6 +189,8 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 
 	if (f->scan >= f->in.len)
 		return FRAME_NEED_MORE;	/* nothing new (and in.data may be NULL) */
+	if (f->canon)
+		return framer_next_canon(f, msg, len);
 
 	const char *p = buf_head(&f->in);
 	size_t n = f->in.len, i = f->scan;

@@ -615,7 +615,10 @@ enum gate_rc gate_from_plugin(struct gate *g, char *frame, size_t len,
 	char why[256];
 	enum gate_rc rc = GATE_OK;
 
-	if (jsonrpc_decode_inplace(frame, len, POL_MAX_DEPTH, &m, why, sizeof(why)) < 0) {
+	const struct canon_top *top = io->frame_src ? framer_canon_top(io->frame_src) : NULL;
+	if (top) {
+		jsonrpc_decode_canonical(frame, len, top, &m);	/* validated as it came */
+	} else if (jsonrpc_decode_inplace(frame, len, POL_MAX_DEPTH, &m, why, sizeof(why)) < 0) {
 		log_error("plugin: sent malformed JSON (%s): ending the plugin", why);
 		return GATE_KILL;
 	}

@@ -292,6 +292,15 @@ int jsonrpc_decode_inplace(char *frame, size_t len, unsigned max_depth,
 	return 0;
 }
 
+void jsonrpc_decode_canonical(const char *canon, size_t len,
+			      const struct canon_top *top, struct rpcmsg *m)
+{
+	rpcmsg_reset(m);
+	m->canon = canon;
+	m->canon_len = len;
+	classify_top(m, top);
+}
+
 /* A copy of canonical text with every number replaced by 0, for a DOM
  * jansson can always build. Canonical text has no whitespace and only
  * well-formed strings, so a number is any run outside a string that starts

@@ -374,7 +374,9 @@ int relay_run(const struct relay_cfg *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	size_t max = cfg->pol->sandbox.limits.message;
 	framer_init(&r.from_host, FRAMER_LENIENT, max, POL_MAX_DEPTH);
-	framer_init(&r.from_plugin, FRAMER_STRICT, max, POL_MAX_DEPTH);
+	/* The plugin's messages are validated as they are read: a 50 MB
+	 * answer is not framed and then parsed again. */
+	framer_init(&r.from_plugin, FRAMER_CANON, max, POL_MAX_DEPTH);
 	buf_init(&r.to_host);
 	buf_init(&r.to_plugin);
 	r.gate = gate_new(cfg->pol, cfg->audit, cfg->learn);

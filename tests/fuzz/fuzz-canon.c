@@ -7,6 +7,10 @@
  *    pairs in order, each value a canonical value on its own;
  *  - canon_json_inplace on a copy of the input gives the same verdict,
  *    error and offset, output bytes and member spans;
+ *  - so does a canon_stream fed the input byte by byte, all at once and
+ *    in chunks drawn from the input's hash (canon_stream_agrees: it ends
+ *    where the object closes, waits only where the input ends, and never
+ *    waits on a finished message followed by "\n\n");
  *  - differential against jansson with JSON_REJECT_DUPLICATES: both accept
  *    or both refuse (so duplicate keys are refused exactly as jansson
  *    does), except for the documented differences (escaped keys, depth,
@@ -122,6 +126,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool shrunk;
 	check(canon_inplace_agrees(in, size, DEPTH, rc, &err, buf_head(&out), out.len, &top,
 				   &shrunk));
+	uint64_t seed = 2;
+	for (size_t i = 0; i < size; i++)
+		seed = seed * 131 + data[i];
+	const uint64_t seeds[] = { size <= 4096 ? 0 : 1, 1, seed | 2 };
+	for (size_t i = 0; i < 3; i++)
+		check(canon_stream_agrees(in, size, DEPTH, rc, &err, buf_head(&out), out.len,
+					  &top, seeds[i]));
 	differential(in, size, rc, &err, &out);
 	buf_free(&out);
 	buf_free(&again);

@@ -456,6 +456,111 @@ static void test_top(void)
 
 /* ---- throughput (figures only, no timed assertion) ---- */
 
+/* A stream cut at every point, and byte by byte, ends as the whole does;
+ * complete messages followed by "\n\n" are never waited on; the work is
+ * linear however finely a big message is chunked. */
+static void test_stream(void)
+{
+	static const char *const good_msgs[] = {
+		"{\"a\":\"\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80\",\"b\":\"\\ud83d\\ude00\\u00e9\\n\\/\"}",
+		"{ \"n\" : -12.5e+30 , \"m\":[0,1e5,-0,true,false,null,{}] ,\"k\":[[]]}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"cln:x#1\",\"result\":{\"s\":\"a\\\"b\"}}",
+	};
+	static const char *const bad_msgs[] = {
+		"{\"a\":\"\\ud800\"}", "{\"a\":\"\\ud800\\u0041\"}", "{\"a\":\"\\udbff\\udbff\"}",
+		"{\"a\":\"\\u12\"}", "{\"a\":\"\xe2\x82\"}", "{\"a\":\"\xf0\x9f\"}",
+		"{\"a\":tru}", "{\"a\":nul}", "{\"a\":1.}", "{\"a\":-}", "{\"a\":1e}",
+		"{\"a\":\"\\x\"}", "{\"a\" 1}", "{\"a\":1,}", "{\"a\":[1}",
+	};
+	unsigned fails = 0, cuts = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good_msgs); i++) {
+		const char *m = good_msgs[i];
+		size_t n = strlen(m);
+		struct buf whole;
+		buf_init(&whole);
+		if (canon_json(m, n, 64, &whole, NULL) != 0)
+			fails++;
+		for (size_t k = 0; k <= n; k++, cuts++) {
+			/* two calls: text[0..k), then all of it, in a moved copy */
+			struct canon_stream *s = canon_stream_new(64);
+			char *t = xstrndup(m, n);
+			size_t inlen = 0, olen = 0;
+			enum canon_step st = canon_stream_feed(s, t, k, &inlen, &olen, NULL, NULL);
+			char *t2 = xmalloc(n + 3);
+			memcpy(t2, t, n);
+			memcpy(t2 + n, "\n\n", 3);
+			free(t);
+			if (st == CANON_MORE)
+				st = canon_stream_feed(s, t2, n + 2, &inlen, &olen, NULL, NULL);
+			if (st != CANON_DONE || inlen != n || olen != whole.len ||
+			    memcmp(t2, buf_head(&whole), olen) != 0) {
+				fails++;
+				tap_diag("cut at %zu of %s: %d", k, m, (int)st);
+			}
+			free(t2);
+			canon_stream_free(s);
+		}
+		buf_free(&whole);
+	}
+	is_int(fails, 0, "valid messages cut at each of %u points: the whole message, once", cuts);
+
+	fails = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(bad_msgs); i++) {
+		char *m = xasprintf("%s\n\n", bad_msgs[i]);
+		size_t n = strlen(m), inlen, olen;
+		struct canon_err we, se;
+		struct buf o;
+		char *text;
+		buf_init(&o);
+		int rc = canon_json_top(m, n, 64, &o, NULL, &we);
+		for (uint64_t seed = 0; seed < 2; seed++) {
+			struct canon_top top;
+			enum canon_step st = canon_stream_chunked(m, n, 64, seed, &text, &inlen,
+								  &olen, &top, &se);
+			if (rc == 0 || st != CANON_FAILED || se.rc != we.rc || se.offset != we.offset) {
+				fails++;
+				tap_diag("%s (chunking %llu): stream %d", bad_msgs[i],
+					 (unsigned long long)seed, (int)st);
+			}
+			free(text);
+		}
+		buf_free(&o);
+		free(m);
+	}
+	is_int(fails, 0, "%zu complete invalid messages are refused at once, byte by byte too "
+	       "(never waited on)", ARRAY_SIZE(bad_msgs));
+
+	/* 256 KiB string, 64 KiB number, 40000 literals, one byte a call */
+	struct buf big;
+	buf_init(&big);
+	buf_append(&big, "{\"s\":\"", 6);
+	for (int i = 0; i < 1 << 18; i++)
+		buf_append(&big, i % 1000 ? "x" : "\xc3\xa9", i % 1000 ? 1 : 2);
+	buf_append(&big, "\",\"n\":1", 7);
+	for (int i = 0; i < 1 << 16; i++)
+		buf_append(&big, "7", 1);
+	buf_append(&big, ",\"l\":[true", 10);
+	for (int i = 0; i < 20000; i++)
+		buf_append(&big, ",false,null", 11);
+	buf_append(&big, "]}", 2);
+	struct canon_stream *s = canon_stream_new(64);
+	char *t = xstrndup(buf_head(&big), big.len);
+	size_t inlen = 0, olen = 0, calls = 0;
+	enum canon_step st = CANON_MORE;
+	for (size_t k = 1; k <= big.len && st == CANON_MORE; k++, calls++)
+		st = canon_stream_feed(s, t, k, &inlen, &olen, NULL, NULL);
+	size_t work = canon_stream_work(s);
+	ok(st == CANON_DONE && inlen == big.len && olen == big.len &&
+	   memcmp(t, buf_head(&big), big.len) == 0,
+	   "a %zu-byte message fed one byte a call (%zu calls): done, unchanged", big.len, calls);
+	ok(work <= big.len + big.len / 4,
+	   "  the scanners examined %zu bytes: each about once, not again at each call", work);
+	canon_stream_free(s);
+	free(t);
+	buf_free(&big);
+}
+
 static void test_speed(void)
 {
 	static const char msg[] = "{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":"
@@ -689,7 +794,7 @@ static const char *show(const char *s, size_t n)
 struct stats {
 	unsigned both_ok, both_bad, both_dup, bytes_equal, diff_escaped_key,
 		 diff_depth, diff_overflow, diff_nul, mismatch, canon_notfixed,
-		 inplace_shrunk, inplace_diff;
+		 inplace_shrunk, inplace_diff, stream_diff;
 };
 
 /* canon_json_inplace() must do exactly what canon_json_top() does, into
@@ -708,6 +813,16 @@ static void compare_inplace(const char *in, size_t n, struct stats *st)
 		tap_diag("in place differs: %s", show(in, n));
 	}
 	st->inplace_shrunk += shrunk;
+	/* and a stream, byte by byte, all at once, and in random chunks */
+	static uint64_t seed = 2;
+	const uint64_t seeds[] = { 0, 1, seed++ };
+	for (size_t i = 0; i < ARRAY_SIZE(seeds); i++)
+		if (!canon_stream_agrees(in, n, 64, rc, &err, buf_head(&out), out.len, &top,
+					 seeds[i])) {
+			st->stream_diff++;
+			tap_diag("stream (chunking %llu) differs: %s",
+				 (unsigned long long)seeds[i], show(in, n));
+		}
 	buf_free(&out);
 }
 
@@ -830,6 +945,7 @@ static void test_differential(void)
 	is_int(st.mismatch, 0, "canon agrees with jansson on %u inputs", rounds);
 	is_int(st.canon_notfixed, 0, "canon output is a fixed point of canon");
 	is_int(st.inplace_diff, 0, "canon_json_inplace agrees with canon_json_top on every input");
+	is_int(st.stream_diff, 0, "canon_stream, however chunked, agrees with canon_json_top on every input");
 	ok(st.inplace_shrunk > rounds / 10,
 	   "in place: %u inputs whose canonical form is shorter (bytes moved down)",
 	   st.inplace_shrunk);
@@ -850,6 +966,7 @@ int main(void)
 	test_dup_keys();
 	test_top();
 	test_differential();
+	test_stream();
 	test_speed();
 	return tap_done();
 }

@@ -307,6 +307,106 @@ static void test_linear(void)
 	free(in);
 }
 
+/* FRAMER_CANON: frames come out canonical, with their members recorded,
+ * however the stream is cut; invalid JSON ends the stream at once, with
+ * canon's reason; the cap is the strict mode's; a big frame leaves by
+ * framer_take with what follows it intact. */
+static void test_canon_mode(void)
+{
+	const char *in = " {\"a\" : 1 , \"b\":\"\\u00e9\\/\"}\n\n{\"c\":[ true ,{}]}\n\n\t{}\n\n";
+	const char *want = "{\"a\":1,\"b\":\"\xc3\xa9/\"}|{\"c\":[true,{}]}|{}|";
+	size_t n = strlen(in);
+	unsigned bad = 0;
+
+	for (size_t chunk = 1; chunk <= n; chunk++) {
+		struct got g = feed(in, n, chunk, FRAMER_CANON);
+		if (g.frames != 3 || strcmp(g.s, want) != 0 || g.last != FRAME_NEED_MORE) {
+			bad++;
+			tap_diag("chunk %zu: %d frames, %s", chunk, g.frames, g.s);
+		}
+	}
+	is_int(bad, 0, "canonical frames, whatever the chunk size (1..%zu)", n);
+
+	struct framer f;
+	char *m;
+	size_t len;
+	enum frame_rc rc;
+	framer_init(&f, FRAMER_CANON, BIG, 64);
+	framer_push(&f, "{\"id\" :7, \"x\":[]}", 18);
+	ok(framer_next(&f, &m, &len) == FRAME_READY && framer_canon_top(&f) &&
+	   framer_canon_top(&f)->n == 2 && len == 15 && memcmp(m, "{\"id\":7,\"x\":[]}", 15) == 0,
+	   "a frame: canonical, its two members recorded");
+	const struct canon_top *t = framer_canon_top(&f);
+	ok(t && t->m[0].klen == 2 && memcmp(m + t->m[0].koff, "id", 2) == 0 &&
+	   t->m[0].vlen == 1 && m[t->m[0].voff] == '7', "  spans are into the canonical text");
+	framer_consume(&f);
+	ok(framer_canon_top(&f) == NULL, "no members once the frame is consumed");
+	framer_free(&f);
+
+	struct got g = feed("{\"a\":1}\n\n{\"a\":01}\n\n{\"b\":2}", 31, 4, FRAMER_CANON);
+	ok(g.frames == 1 && g.last == FRAME_SYNTAX, "invalid JSON (a leading zero): FRAME_SYNTAX, final");
+	framer_init(&f, FRAMER_CANON, BIG, 64);
+	framer_push(&f, "{\"a\":\"\x01\"}", 8);
+	rc = framer_next(&f, &m, &len);
+	is_str(framer_why(&f), "raw control character in string at byte 6",
+	       "  the reason is canon's, with the offset");
+	framer_push(&f, "{}", 2);
+	ok(framer_next(&f, &m, &len) == FRAME_SYNTAX && framer_buffered(&f) == 0,
+	   "  later input is dropped");
+	framer_free(&f);
+	g = feed("{\"a\":1}{\"a\":1,\"a\":2}", 22, 22, FRAMER_CANON);
+	ok(g.frames == 1 && g.last == FRAME_SYNTAX, "a duplicate key: refused");
+	g = feed("[1]", 3, 1, FRAMER_CANON);
+	ok(g.frames == 0 && g.last == FRAME_SYNTAX, "a top-level array: refused");
+
+	framer_init(&f, FRAMER_CANON, BIG, 3);
+	framer_push(&f, "{\"a\":[[[1]]]}", 13);
+	ok(framer_next(&f, &m, &len) == FRAME_TOO_DEEP, "nesting past the cap: FRAME_TOO_DEEP");
+	framer_free(&f);
+
+	/* the cap: 20 bytes; a 20-byte frame passes, a 21-byte one does not,
+	 * and a frame that never closes is refused once 20 bytes are in */
+	framer_init(&f, FRAMER_CANON, 20, 64);
+	framer_push(&f, "{\"a\":\"0123456789ab\"}{\"a\":\"0123456789abc\"}", 41);
+	ok(framer_next(&f, &m, &len) == FRAME_READY && len == 20, "a frame of exactly the cap passes");
+	framer_consume(&f);
+	ok(framer_next(&f, &m, &len) == FRAME_TOO_BIG, "one byte more: FRAME_TOO_BIG");
+	framer_free(&f);
+	framer_init(&f, FRAMER_CANON, 20, 64);
+	for (int i = 0; i < 30; i++)
+		framer_push(&f, i ? " " : "{", 1);
+	ok(framer_next(&f, &m, &len) == FRAME_TOO_BIG, "an unclosed frame: refused at the cap");
+	framer_free(&f);
+
+	/* a big frame, pushed in pieces, handed over whole */
+	struct buf big, out;
+	buf_init(&big);
+	buf_init(&out);
+	buf_append(&big, "{ \"r\" : \"", 9);
+	for (int i = 0; i < 300000; i++)
+		buf_append(&big, "abcdefgh", 8);
+	buf_append(&big, "\"}\n\n{\"next\":1}", 14);
+	framer_init(&f, FRAMER_CANON, BIG, 64);
+	rc = FRAME_NEED_MORE;
+	for (size_t i = 0; i < big.len && rc == FRAME_NEED_MORE; i += 65536) {
+		size_t k = big.len - i < 65536 ? big.len - i : 65536;
+		memcpy(framer_tail(&f, k), buf_head(&big) + i, k);
+		framer_commit(&f, k);
+		rc = framer_next(&f, &m, &len);
+	}
+	ok(rc == FRAME_READY && len == 2400000 + 8 && memcmp(m, "{\"r\":\"abcdefgh", 14) == 0,
+	   "a 2.4 MB frame in 64 KiB pieces: canonical");
+	framer_take(&f, len, &out);
+	ok(out.len == len && memcmp(buf_head(&out) + len - 2, "\"}", 2) == 0,
+	   "  handed over whole");
+	ok(framer_next(&f, &m, &len) == FRAME_READY && len == 10 && memcmp(m, "{\"next\":1}", 10) == 0,
+	   "  and the frame after it is intact");
+	ok(f.examined <= big.len, "  examined %zu of %zu bytes: none twice", f.examined, big.len);
+	framer_free(&f);
+	buf_free(&big);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	test_basic();
@@ -317,5 +417,6 @@ int main(void)
 	test_size();
 	test_lenient_too_big();
 	test_linear();
+	test_canon_mode();
 	return tap_done();
 }
