@@ -21,6 +21,7 @@
 #include "learn.h"
 #include "log.h"
 #include "memtrim.h"
+#include "pipewidth.h"
 #include "relay.h"
 #include "rpcproxy.h"
 #include "util.h"
@@ -44,6 +45,7 @@ struct relay {
 	int status;		/* exit status once child_gone */
 	bool refused;
 	bool trimmed;		/* start-up pages given back (memtrim) */
+	struct pipe_width plug_out_w, host_out_w;	/* wide for big messages */
 	/* host log rate limit */
 	double log_tokens, log_last;
 	unsigned log_suppressed;
@@ -272,6 +274,11 @@ static void loop(struct relay *r)
 			r->trimmed = true;
 		}
 
+		/* A big plugin message is coming in, or going out to the host:
+		 * its pipe is wide until it is through. */
+		pipe_width_fit(&r->plug_out_w, framer_buffered(&r->from_plugin) >= PIPE_WIDEN_AT);
+		pipe_width_fit(&r->host_out_w, r->to_host.len >= PIPE_WIDEN_AT);
+
 		bool host_ok = r->to_host.len < HWM && !r->host_dead;
 		fds[P_HIN] = (struct pollfd){ .fd = !r->host_eof && r->to_plugin.len < HWM && host_ok
 						    ? r->host_in : -1, .events = POLLIN };
@@ -382,6 +389,8 @@ int relay_run(const struct relay_cfg *cfg)
 	r.gate = gate_new(cfg->pol, cfg->audit, cfg->learn);
 	r.rpc = rpcproxy_new(cfg->child->rpc_listen_fd, cfg->pol, cfg->audit, cfg->learn);
 	int hin_flags = fcntl(r.host_in, F_GETFL), hout_flags = fcntl(r.host_out, F_GETFL);
+	pipe_width_init(&r.plug_out_w, r.plug_out);
+	pipe_width_init(&r.host_out_w, r.host_out);
 	set_nonblock(r.host_in, true);
 	set_nonblock(r.host_out, true);
 	set_nonblock(r.plug_in, true);

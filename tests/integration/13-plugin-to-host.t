@@ -3,7 +3,10 @@
 # for ids the host asked and has not had answered; notifications only log /
 # message / progress with valid params and the allowed custom topics; every
 # drop logged on stderr and as a `log` warn notification to the host.
+import fcntl
 import os
+import time
+import threading
 import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
@@ -121,13 +124,34 @@ def huge_exponent():
 
 
 def big_allowed():
-    # 50 MB answer under the default 64 MiB cap passes intact.
+    # 50 MB answer under the default 64 MiB cap passes intact; while it
+    # crosses, the runner's stdout pipe (lightningd's) is widened to 1 MiB
+    # (src/pipewidth.c), and given back its size once it is through.
+    F_GETPIPE_SZ = 1032
     n = 50 * 1024 * 1024
     with start() as h:
+        fd = h.proc.stdout.fileno()
+        before = fcntl.fcntl(fd, F_GETPIPE_SZ)
+        sizes = set()
+        busy = threading.Event()
+
+        def watch():
+            while not busy.is_set():
+                sizes.add(fcntl.fcntl(fd, F_GETPIPE_SZ))
+                time.sleep(0.0005)
+        t = threading.Thread(target=watch, daemon=True)
+        t.start()
         r = h.request("hello", ["bigresult", str(n)], timeout=60)
+        busy.set()
+        t.join()
         is_(len(r.raw), len(b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"s":""}}') + n,
             "a 50 MB answer under the cap arrives whole")
         ok(r.json["result"]["s"] == "A" * n, "content intact")
+        ok(1 << 20 in sizes, "while it crossed, the host's pipe was 1 MiB wide (seen: %s)"
+           % sorted(sizes))
+        r = h.request("hello", ["echo", "x"])     # the runner has looped again
+        ok(fcntl.fcntl(fd, F_GETPIPE_SZ) == before,
+           "then it is back to its own size (%d)" % before)
         h.close_stdin()
         h.wait_exit()
 
