@@ -763,10 +763,10 @@ static int number(struct cx *c)
 	return 0;
 }
 
+static const char *const words[] = { "true", "false", "null" };
+
 static int literal(struct cx *c)
 {
-	static const char *const words[] = { "true", "false", "null" };
-
 	for (size_t k = 0; k < ARRAY_SIZE(words); k++) {
 		size_t n = strlen(words[k]);
 		if (c->in[c->pos] == words[k][0]) {
@@ -808,7 +808,6 @@ TOKEN_STEP int number_ready(struct cx *c)
 /* Stream: a literal cut short is waited for while its bytes so far match. */
 TOKEN_STEP int literal_ready(struct cx *c)
 {
-	static const char *const words[] = { "true", "false", "null" };
 	size_t have = c->len - c->pos;
 
 	for (size_t k = 0; k < ARRAY_SIZE(words); k++)
