@@ -121,13 +121,13 @@ static enum frame_rc framer_pending(struct framer *f, char **msg,
 			*len = FRAMER_PREFIX_KEEP;
 		return FRAME_TOO_BIG;
 	}
-	*len = f->canon ? f->canon_len : f->ret_len - f->begin;
+	*len = f->mode == FRAMER_CANON ? f->canon_len : f->ret_len - f->begin;
 	return FRAME_READY;
 }
 
 const struct canon_top *framer_canon_top(const struct framer *f)
 {
-	return f->canon && f->returned ? &f->top : NULL;
+	return f->mode == FRAMER_CANON && f->returned ? &f->top : NULL;
 }
 
 /* FRAMER_CANON: the scan is canon_stream's; the frame starts at the head
@@ -189,7 +189,7 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 
 	if (f->scan >= f->in.len)
 		return FRAME_NEED_MORE;	/* nothing new (and in.data may be NULL) */
-	if (f->canon)
+	if (f->mode == FRAMER_CANON)
 		return framer_next_canon(f, msg, len);
 
 	const char *p = buf_head(&f->in);

@@ -25,6 +25,8 @@ void pipe_width_fit(struct pipe_width *p, bool big)
 		p->wide = true;
 		return;
 	}
+	/* Narrowed, or never widened (the widening was refused). Still
+	 * holding more than the normal size (EBUSY): again next call. */
 	if (fcntl(p->fd, F_SETPIPE_SZ, p->normal) >= 0 || fcntl(p->fd, F_GETPIPE_SZ) <= p->normal)
 		p->wide = false;
 }
