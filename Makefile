@@ -84,7 +84,7 @@ FORCE:
 $(BUILD) $(BUILD)/tests $(BUILD)/tests/plugins:
 	mkdir -p $@
 
-$(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h tests/unit/testpol.h tests/fuzz/canon_oracle.h $(LIBOBJS) | $(BUILD)/tests
+$(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h tests/unit/testpol.h $(wildcard tests/fuzz/*.h) $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 # Test plugins are built without PIE/hardening quirks mattering; they are

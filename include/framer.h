@@ -1,8 +1,8 @@
 /* framer.h - split a byte stream into whole top-level JSON objects.
  * Pure and incremental: every byte is scanned once, however the stream is
  * chunked, so a 50 MB message fed one byte at a time stays O(n). Strict and
- * lenient modes track only strings, escapes and bracket depth (like
- * lightningd's jsmn use) and leave validation to canon.c; FRAMER_CANON
+ * lenient modes track only strings, escapes and bracket depth (jsbound.c,
+ * like lightningd's jsmn use) and leave validation to canon.c; FRAMER_CANON
  * frames by validating: each frame is canonicalised in place as its bytes
  * arrive (canon_stream), so a big message is read once, not framed and
  * then parsed again. No jansson, no I/O. Fuzzed: fuzz-framer.c */
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "buf.h"
 #include "canon.h"
+#include "jsbound.h"
 
 enum framer_mode {
 	FRAMER_STRICT,	/* plugin side: over-deep or oversized ends the stream */
@@ -40,8 +41,8 @@ struct framer {
 	/* scan state, relative to in.start */
 	size_t scan;		/* bytes of the buffered data already scanned */
 	size_t begin;		/* offset of the frame's '{' (valid if started) */
-	size_t depth;
-	bool started, in_str, esc;
+	struct jsbound bnd;	/* where the scan is inside the frame */
+	bool started;
 	bool skipping;		/* lenient: discarding the rest of an oversized frame */
 	bool returned;		/* a frame was returned and not yet consumed */
 	size_t ret_len;		/* bytes to consume for the returned frame */

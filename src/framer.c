@@ -1,7 +1,8 @@
 /* framer.c - split a byte stream into whole top-level JSON objects.
  *
- * Contract: include/framer.h. The scanner tracks only strings, escapes and
- * bracket depth; it does not validate JSON (canon.c does). Every byte is
+ * Contract: include/framer.h. Strict and lenient modes find a frame's end
+ * with jsbound.c (strings, escapes, bracket depth); they do not validate
+ * JSON (canon.c does). Every byte is
  * examined exactly once however the stream is chunked: the scan position is
  * kept across calls (relative to the buffer head), so feeding a large frame
  * one byte at a time stays O(n). f->examined counts the bytes examined so
@@ -18,10 +19,10 @@
  * strict mode's.
  *
  * Called by the relay (one framer per direction); fuzzed by fuzz-framer.c. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "framer.h"
-#include "swar.h"
 
 void framer_init(struct framer *f, enum framer_mode mode, size_t max,
 		 unsigned max_depth)
@@ -82,27 +83,6 @@ static enum frame_rc framer_fail(struct framer *f, enum frame_rc rc,
 	f->scan = 0;
 	buf_free(&f->in);
 	return rc;
-}
-
-/* Bytes that change the framer's state outside a string. */
-static const unsigned char structural[256] = {
-	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
-};
-
-/* Index of the first '"' or '\\' in p[j..lim), or lim. String contents
- * are most of a big message: this runs eight bytes at a time. */
-static size_t string_run(const char *p, size_t j, size_t lim)
-{
-	while (j + 8 <= lim) {
-		uint64_t v = swar_load(p + j);
-		uint64_t hit = swar_eq(v, '"') | swar_eq(v, '\\');
-		if (hit)
-			return j + swar_first(hit);
-		j += 8;
-	}
-	while (j < lim && p[j] != '"' && p[j] != '\\')
-		j++;
-	return j;
 }
 
 static bool is_ws(unsigned char c)
@@ -197,15 +177,15 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 	const bool strict = f->mode == FRAMER_STRICT;
 
 	while (i < n) {
-		unsigned char c = (unsigned char)p[i];
-
-		f->examined++;
 		if (!f->started) {
-			if (is_ws(c)) {
-				i++;
-				continue;
-			}
-			if (c != '{')
+			size_t j = i;
+			while (j < n && is_ws((unsigned char)p[j]))
+				j++;
+			f->examined += j - i;
+			i = j;
+			if (i == n)
+				break;
+			if (p[i] != '{')
 				return framer_fail(f, FRAME_SYNTAX,
 						   "top-level value is not an object");
 			/* Drop the whitespace before the frame. */
@@ -215,60 +195,35 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 			i = 0;
 			f->begin = 0;
 			f->started = true;
-			f->in_str = f->esc = false;
-			f->depth = 0;
+			f->bnd = (struct jsbound){ 0 };
 		}
-		if (f->in_str) {
-			if (f->esc) {
-				f->esc = false;
-			} else if (c == '\\') {
-				f->esc = true;
-			} else if (c == '"') {
-				f->in_str = false;
-			} else {
-				/* Most bytes of a big message are string contents:
-				 * run to the next quote or backslash in a tight loop,
-				 * never past the size cap. */
-				size_t lim = f->skipping ? n : f->begin + f->max;
-				if (lim > n)
-					lim = n;
-				size_t j = string_run(p, i + 1, lim);
-				f->examined += j - i - 1;
-				i = j - 1;
-			}
-		} else if (!structural[c]) {
-			/* Numbers, literals, commas, colons: skip the run. */
-			size_t lim = f->skipping ? n : f->begin + f->max;
-			size_t j = i + 1;
-			if (lim > n)
-				lim = n;
-			while (j < lim && !structural[(unsigned char)p[j]])
-				j++;
-			f->examined += j - i - 1;
-			i = j - 1;
-		} else if (c == '"') {
-			f->in_str = true;
-		} else if (c == '{' || c == '[') {
-			f->depth++;
-			if (strict && f->depth > f->max_depth)
-				return framer_fail(f, FRAME_TOO_DEEP,
-						   "JSON nesting too deep");
-		} else if ((c == '}' || c == ']') && --f->depth == 0) {
+		/* Never scan past the cap: a frame not closed within it is too
+		 * big, whatever follows (the lenient skip goes on to its end). */
+		size_t lim = f->skipping || f->begin + f->max > n ? n : f->begin + f->max;
+		size_t from = i;
+		enum jsbound_stop st = jsbound_scan(&f->bnd, p, &i, lim,
+						    strict ? f->max_depth : SIZE_MAX);
+		f->examined += i - from;
+		switch (st) {
+		case JSBOUND_TOO_DEEP:
+			return framer_fail(f, FRAME_TOO_DEEP, "JSON nesting too deep");
+		case JSBOUND_CLOSED:
 			f->started = false;
 			if (f->skipping) {
 				/* End of an oversized frame: resync. */
 				f->skipping = false;
-				buf_consume(&f->in, i + 1);
+				buf_consume(&f->in, i);
 				p = buf_head(&f->in);
 				n = f->in.len;
 				i = 0;
 				continue;
 			}
-			f->scan = f->ret_len = i + 1;
+			f->scan = f->ret_len = i;
 			f->returned = true;
 			return framer_pending(f, msg, len);
+		case JSBOUND_MORE:
+			break;
 		}
-		i++;
 		if (!f->skipping && i - f->begin >= f->max) {
 			/* Not complete at max bytes, so longer than max. */
 			if (strict)

@@ -9,11 +9,13 @@
  * only finds where a local reply may be inserted between two messages.
  * Called by relay.c; no privileges, no policy decisions of its own. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "framer.h"
+#include "jsbound.h"
 #include "jsonrpc.h"
 #include "learn.h"
 #include "log.h"
@@ -27,12 +29,6 @@
 #define RETRY_SECONDS	0.2		/* the host socket does not exist yet */
 #define GIVEUP_SECONDS	300.0		/* ... give up on it after this */
 
-/* Where the host's byte stream is: between messages or inside one. */
-struct boundary {
-	size_t depth;
-	bool in_str, esc, started;
-};
-
 struct conn {
 	int down;		/* the plugin's connection */
 	int up;			/* ours to the host, -1 until connected */
@@ -40,7 +36,7 @@ struct conn {
 	struct buf to_up;	/* canonical requests for the host */
 	struct buf to_down;	/* host bytes + local replies for the plugin */
 	struct buf local;	/* local replies waiting for a message boundary */
-	struct boundary bnd;
+	struct jsbound bnd;	/* where the host's stream is: in a message or between */
 	struct buf scratch;
 	bool down_eof, up_eof, closing, shut_up;
 	double retry_at, first_try;
@@ -115,66 +111,20 @@ size_t rpcproxy_max_fds(const struct rpcproxy *rp)
 	return 1 + 2 * MAX_CONNS;
 }
 
-/* Track message boundaries in the host's stream, each byte once. Inside
- * strings (most of a listchannels answer) memchr jumps to the next quote;
- * the next backslash is found once and remembered, so the scan stays
- * linear however quotes and backslashes alternate. */
-static void boundary_feed(struct boundary *b, const char *p, size_t n)
+/* Follow the host's bytes to the plugin through message boundaries
+ * (jsbound.c), each byte once: a local reply may go in only between two
+ * messages. */
+static void boundary_feed(struct jsbound *b, const char *p, size_t n)
 {
-	const char *bs = NULL;	/* next backslash at or after i, or NULL */
-	bool bs_known = false;
+	size_t pos = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (b->in_str) {
-			if (b->esc) {
-				b->esc = false;
-				continue;
-			}
-			if (!bs_known || (bs && bs < p + i)) {
-				bs = memchr(p + i, '\\', n - i);
-				bs_known = true;
-			}
-			const char *q = memchr(p + i, '"', n - i);
-			if (bs && (!q || bs < q)) {
-				i = (size_t)(bs - p);
-				b->esc = true;
-				continue;
-			}
-			if (!q)
-				return;
-			i = (size_t)(q - p);
-			b->in_str = false;
-			continue;
-		}
-		char ch = p[i];
-		switch (ch) {
-		case '"':
-			b->in_str = true;
-			break;
-		case '{':
-		case '[':
-			b->depth++;
-			b->started = true;
-			break;
-		case '}':
-		case ']':
-			if (b->depth && --b->depth == 0)
-				b->started = false;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static bool at_boundary(const struct boundary *b)
-{
-	return !b->started && !b->in_str;
+	while (jsbound_scan(b, p, &pos, n, SIZE_MAX) != JSBOUND_MORE)
+		;
 }
 
 static void local_reply(struct conn *c, const char *wire, size_t len)
 {
-	struct buf *dst = at_boundary(&c->bnd) ? &c->to_down : &c->local;
+	struct buf *dst = jsbound_between(&c->bnd) ? &c->to_down : &c->local;
 	buf_append(dst, wire, len);
 }
 
@@ -316,7 +266,7 @@ static void read_up(struct conn *c)
 		}
 		boundary_feed(&c->bnd, tail, (size_t)n);
 		buf_commit(&c->to_down, (size_t)n);
-		if (c->local.len && at_boundary(&c->bnd)) {
+		if (c->local.len && jsbound_between(&c->bnd)) {
 			buf_append(&c->to_down, buf_head(&c->local), c->local.len);
 			buf_consume(&c->local, c->local.len);
 		}
