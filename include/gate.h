@@ -51,5 +51,8 @@ const char *gate_upstream_path(const struct gate *g);
 /* The handshake is over: the plugin answered init. */
 bool gate_running(const struct gate *g);
 size_t gate_max_message(const struct gate *g);
+/* Hook replies judged on a DOM so far: each distinct valid reply to a hook
+ * once, an invalid one every time (tests). */
+size_t gate_hook_doms(const struct gate *g);
 
 #endif

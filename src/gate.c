@@ -27,6 +27,20 @@ enum pend_kind { PEND_GETMANIFEST, PEND_INIT, PEND_METHOD, PEND_HOOK };
 
 enum gate_state { ST_NEW, ST_MANIFEST_ASKED, ST_MANIFEST_DONE, ST_INIT_ASKED, ST_RUNNING };
 
+/* Hook replies judged valid, remembered. A reply's validity is a function
+ * of the hook, the network and the reply's result value alone, and a node
+ * answers most hook calls with a few replies ({"result":"continue"} above
+ * all), so a reply whose result's canonical text (one text per JSON
+ * value) was judged valid for that hook before is forwarded without
+ * building a DOM again. Not for rpc_command: whether its replacement may
+ * run depends on the plugin's RPC rate limits as well. */
+#define HOOK_MEMO 8
+struct hook_memo {
+	char *hook;
+	char *result;		/* canonical text of the result value */
+	size_t len;
+};
+
 struct gate {
 	const struct policy *pol;
 	bool audit;
@@ -43,6 +57,9 @@ struct gate {
 	char *upstream;		/* real lightning-rpc path, after init */
 	char *network;		/* from init: close_to addresses are checked against it */
 	struct rpcgate *replace_gate;	/* judges rpc_command replace targets */
+	struct hook_memo memo[HOOK_MEMO];	/* replies judged valid, see below */
+	unsigned memo_next;
+	size_t hook_doms;	/* hook replies judged on a DOM (tests) */
 };
 
 struct gate *gate_new(const struct policy *pol, bool audit, struct learn *learn)
@@ -68,6 +85,10 @@ void gate_free(struct gate *g)
 	free(g->upstream);
 	free(g->network);
 	rpcgate_free(g->replace_gate);
+	for (size_t i = 0; i < HOOK_MEMO; i++) {
+		free(g->memo[i].hook);
+		free(g->memo[i].result);
+	}
 	free(g);
 }
 
@@ -545,6 +566,75 @@ static bool replace_allowed(struct gate *g, const char *hook, const json_t *resp
 	return false;
 }
 
+/* The result of a reply to hook, as a memo key: only a reply with a result
+ * and no error, to a hook whose verdict is the reply's alone. */
+static bool memo_key(const char *hook, const struct rpcmsg *m, const char **text,
+		     size_t *len)
+{
+	if (!m->result_span.len || m->error_span.len || strcmp(hook, "rpc_command") == 0)
+		return false;
+	*text = m->canon + m->result_span.off;
+	*len = m->result_span.len;
+	return true;
+}
+
+static bool memo_valid(const struct gate *g, const char *hook, const struct rpcmsg *m)
+{
+	const char *t;
+	size_t n;
+
+	if (!memo_key(hook, m, &t, &n))
+		return false;
+	for (size_t i = 0; i < HOOK_MEMO; i++) {
+		const struct hook_memo *e = &g->memo[i];
+		if (e->hook && e->len == n && strcmp(e->hook, hook) == 0 &&
+		    memcmp(e->result, t, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void memo_add(struct gate *g, const char *hook, const struct rpcmsg *m)
+{
+	const char *t;
+	size_t n;
+
+	if (!memo_key(hook, m, &t, &n) || n > 256)
+		return;		/* big replies are rare: not worth the memory */
+	struct hook_memo *e = &g->memo[g->memo_next++ % HOOK_MEMO];
+	free(e->hook);
+	free(e->result);
+	e->hook = xstrdup(hook);
+	e->result = xmalloc(n);
+	memcpy(e->result, t, n);
+	e->len = n;
+}
+
+/* A reply to hook, judged on its DOM (and remembered when valid). */
+static bool hook_reply_valid(struct gate *g, const char *hook, struct rpcmsg *m,
+			     char *why, size_t whylen)
+{
+	g->hook_doms++;
+	if (!rpcmsg_dom(m)) {
+		snprintf(why, whylen, "%s", m->dom_why);
+		return false;
+	}
+	if (m->numbers_approx) {
+		snprintf(why, whylen, "numbers beyond 64 bits or a double");
+		return false;
+	}
+	if (!hookreply_valid_net(hook, m->root, g->network, why, whylen) ||
+	    !replace_allowed(g, hook, m->root, why, whylen))
+		return false;
+	memo_add(g, hook, m);
+	return true;
+}
+
+size_t gate_hook_doms(const struct gate *g)
+{
+	return g->hook_doms;
+}
+
 static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 {
 	char *k = msg_id_key(m);
@@ -575,18 +665,10 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 		forward(g, m, io->to_host);
 		break;
 	case PEND_HOOK: {
-		/* Hook replies are few and steer the node: judged on a DOM. */
-		bool valid;
-		if (!rpcmsg_dom(m)) {
-			snprintf(why, sizeof(why), "%s", m->dom_why);
-			valid = false;
-		} else if (m->numbers_approx) {
-			snprintf(why, sizeof(why), "numbers beyond 64 bits or a double");
-			valid = false;
-		} else {
-			valid = hookreply_valid_net(name, m->root, g->network, why, sizeof(why)) &&
-				replace_allowed(g, name, m->root, why, sizeof(why));
-		}
+		/* Hook replies steer the node: judged on a DOM, once per
+		 * distinct valid reply (hook_memo). */
+		bool valid = memo_valid(g, name, m) ||
+			     hook_reply_valid(g, name, m, why, sizeof(why));
 		if (valid) {
 			forward(g, m, io->to_host);
 		} else if (strcmp(name, "db_write") == 0) {

@@ -279,9 +279,74 @@ static void test_rpc_command_replace(void)
 	s = take(&to_host);
 	ok(strstr(s, "\"replace\"") && strstr(s, "getinfo"), "rpc_command replace with an allowed method passes");
 	free(s);
+	size_t d = gate_hook_doms(g);
+	host(g, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:rpc_command#4\",\"method\":\"rpc_command\",\"params\":{\"rpc_command\":{\"id\":\"cli:pay#2\",\"method\":\"pay\",\"params\":{}}}}");
+	reset();
+	plug(g, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:rpc_command#4\",\"result\":{\"replace\":{\"jsonrpc\":\"2.0\",\"id\":\"cli:pay#2\",\"method\":\"getinfo\",\"params\":{}}}}");
+	s = take(&to_host);
+	ok(strstr(s, "getinfo") && gate_hook_doms(g) == d + 1,
+	   "the same rpc_command reply is judged again (rate limits may apply)");
+	free(s);
 	gate_free(g);
 	strlist_free(&hooks);
 	strlist_free(&allow);
+}
+
+/* One hook call from the host and the plugin's reply to it; what reached
+ * the host (to be freed). */
+static char *hook_call(struct gate *g, const char *hook, int id, const char *params,
+		       const char *result, enum gate_rc *rc)
+{
+	char q[512], a[512];
+	snprintf(q, sizeof(q), "{\"jsonrpc\":\"2.0\",\"id\":\"cln:%s#%d\",\"method\":\"%s\","
+		 "\"params\":%s}", hook, id, hook, params);
+	snprintf(a, sizeof(a), "{\"jsonrpc\":\"2.0\",\"id\":\"cln:%s#%d\",\"result\":%s}",
+		 hook, id, result);
+	host(g, q);
+	reset();
+	*rc = plug(g, a);
+	return take(&to_host);
+}
+
+/* A valid reply is judged on a DOM once per hook, then recognised by its
+ * canonical text; nothing else passes on the strength of that. */
+static void test_hook_memo(void)
+{
+	struct gate *g = handshake();
+	const char *htlc = "{\"htlc\":{}}", *dbw = "{\"data_version\":1,\"writes\":[]}";
+	const char *cont = "{\"result\":\"continue\"}";
+	enum gate_rc rc;
+	char *s;
+	size_t d = gate_hook_doms(g);
+
+	s = hook_call(g, "htlc_accepted", 30, htlc, cont, &rc);
+	ok(strstr(s, "\"result\":{\"result\":\"continue\"}") && gate_hook_doms(g) == d + 1,
+	   "a first continue is judged on a DOM and passes");
+	free(s);
+	s = hook_call(g, "htlc_accepted", 31, htlc, " { \"result\" : \"continue\" } ", &rc);
+	is_str(s, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:htlc_accepted#31\",\"result\":{\"result\":\"continue\"}}\n\n",
+	       "the same reply (other spacing, same canonical text) passes as sent");
+	is_int(gate_hook_doms(g), d + 1, "... without another DOM");
+	free(s);
+	s = hook_call(g, "htlc_accepted", 32, htlc, "{\"result\":\"resolve\",\"payment_key\":\"zz\"}", &rc);
+	ok(strstr(s, "\"result\":{\"result\":\"continue\"}") && !strstr(s, "resolve"),
+	   "an invalid reply after a remembered one is still replaced with continue");
+	free(s);
+	s = hook_call(g, "htlc_accepted", 33, htlc, "{\"result\":\"resolve\",\"payment_key\":\"zz\"}", &rc);
+	ok(!strstr(s, "resolve") && gate_hook_doms(g) == d + 3,
+	   "an invalid reply is judged every time (never remembered)");
+	free(s);
+	s = hook_call(g, "htlc_accepted", 34, htlc, "{\"result\":\"continue\",\"x\":1}", &rc);
+	is_int(gate_hook_doms(g), d + 4, "a reply with other text is judged on its own");
+	free(s);
+	s = hook_call(g, "db_write", 35, dbw, cont, &rc);
+	ok(rc == GATE_OK && strstr(s, "continue") && gate_hook_doms(g) == d + 5,
+	   "another hook's continue has its own verdict");
+	free(s);
+	s = hook_call(g, "db_write", 36, dbw, "{\"result\":\"fail\"}", &rc);
+	ok(rc == GATE_KILL && s[0] == '\0', "db_write fail still ends the plugin, unseen by the host");
+	free(s);
+	gate_free(g);
 }
 
 /* A big answer leaves in the framer's own storage (framer_take): it must
@@ -340,12 +405,14 @@ int main(void)
 	test_refuse();
 	test_audit();
 	test_rpc_command_replace();
+	test_hook_memo();
 	test_big_answer();
 	tap_diag("again, with raw frames (the gate canonicalises them in place)");
 	plugin_mode = FRAMER_STRICT;
 	test_handshake();
 	test_plugin_side();
 	test_rpc_command_replace();
+	test_hook_memo();
 	test_big_answer();
 	return tap_done();
 }
