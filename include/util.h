@@ -28,6 +28,23 @@ static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
 #define steal_ptr(p) ({ __typeof__(*(p)) _v = *(p); *(p) = NULL; _v; })
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Seeded hashing for the tables keyed by peer bytes (canon.c's duplicate
+ * keys, pending.c's ids). The seed comes from ASLR'd addresses: an attacker
+ * cannot precompute colliding keys, and no syscall is needed (the runner
+ * may be confined by then). */
+uint64_t hash_seed(void);
+static inline uint64_t hash_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ull;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBull;
+	x ^= x >> 31;
+	return x;
+}
+/* hash_mix() over p[0..n), seeded. */
+uint64_t hash_bytes(const void *p, size_t n);
+
 /* Write all of buf, retrying on EINTR and short writes (blocking fds). */
 int write_all(int fd, const void *buf, size_t len);
 /* Read a whole (small) file from fd into a NUL-terminated buffer. */

@@ -44,6 +44,9 @@
 #include "canon.h"
 #include "swar.h"
 #include "util.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Objects with up to this many keys are checked for duplicates linearly. */
 #define LINEAR_MAX 8
@@ -191,31 +194,6 @@ static void *grow(void *p, const void *local, size_t *cap, size_t elem)
 	return q;
 }
 
-/* Process-wide seed from ASLR'd addresses: keeps an attacker from
- * precomputing colliding keys without needing a syscall (the runner may be
- * confined by then). */
-static uint64_t hash_seed(void)
-{
-	static uint64_t seed;
-	if (!seed) {
-		uint64_t s = (uint64_t)(uintptr_t)&seed * 0x9E3779B97F4A7C15ull;
-		s ^= (uint64_t)(uintptr_t)&s >> 4;
-		s ^= (uint64_t)(uintptr_t)hash_seed * 0xC2B2AE3D27D4EB4Full;
-		seed = s | 1;
-	}
-	return seed;
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xBF58476D1CE4E5B9ull;
-	x ^= x >> 27;
-	x *= 0x94D049BB133111EBull;
-	x ^= x >> 31;
-	return x;
-}
-
 /* Hash of the key at output offset off: whole 8-byte words, then the last
  * 1..7 bytes as one overlapping load shifted down (the bytes before a key
  * are always written output; a key too near the start is read bytewise). */
@@ -227,7 +205,7 @@ static uint32_t key_hash(const char *base, size_t off, size_t n)
 
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&v, p + i, 8);
-		h = mix(h ^ v);
+		h = hash_mix(h ^ v);
 	}
 	size_t r = n - i;
 	if (r) {
@@ -242,7 +220,7 @@ static uint32_t key_hash(const char *base, size_t off, size_t n)
 			for (size_t j = 0; j < r; j++)
 				v |= (uint64_t)(unsigned char)p[i + j] << (8 * j);
 		}
-		h = mix(h ^ v ^ UINT64_C(0xA5A5A5A5A5A5A5A5));
+		h = hash_mix(h ^ v ^ UINT64_C(0xA5A5A5A5A5A5A5A5));
 	}
 	return (uint32_t)(h >> 32);
 }
@@ -559,6 +537,18 @@ static inline uint64_t special8(uint64_t v)
 	return ctrl | swar_eq(v, '"') | swar_eq(v, '\\') | (v & SWAR_HIGHS);
 }
 
+#if defined(__SSE2__)
+/* Bits of the 16 bytes at p that are not plain: '"', '\\', below 0x20 or
+ * from 0x80 (as signed bytes those two ranges are one: below 0x20). */
+static inline unsigned special16(__m128i v)
+{
+	__m128i hit = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+						_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+	return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
 /* Stream: the bytes in[i..len) are too few to judge the UTF-8 sequence
  * at i, and each one is still right for a valid sequence. (Where one is
  * wrong, utf8_len() refuses it just as it would with all the bytes.) */
@@ -633,10 +623,30 @@ static int string(struct cx *c, bool key)
 	}
 	size_t from = i;
 	for (;;) {
-		/* plain runs 8 bytes at a time. In place (o may be just below
-		 * in + i) only what was checked is moved, so no byte still to
-		 * be read is overwritten; while nothing has shrunk yet, o is
-		 * in + i and nothing moves at all. */
+		/* plain runs 16 bytes at a time (SSE2, on every x86-64),
+		 * then 8 (SWAR). In place (o may be just below in + i) only
+		 * what was checked is moved, so no byte still to be read is
+		 * overwritten; while nothing has shrunk yet, o is in + i and
+		 * nothing moves at all. */
+#if defined(__SSE2__)
+		while (i + 16 <= len) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+			unsigned sp = special16(v);
+			if (!sp) {
+				if (o != (const char *)in + i)
+					_mm_storeu_si128((__m128i *)(void *)o, v);
+				o += 16;
+				i += 16;
+				continue;
+			}
+			size_t k = (size_t)__builtin_ctz(sp);
+			if (o != (const char *)in + i)
+				memmove(o, in + i, k);
+			o += k;
+			i += k;
+			goto special;
+		}
+#endif
 		while (i + 8 <= len) {
 			uint64_t sp = special8(swar_load(in + i));
 			if (!sp) {
@@ -650,7 +660,8 @@ static int string(struct cx *c, bool key)
 				continue;
 			}
 			size_t k = swar_first(sp);
-			memmove(o, in + i, k);
+			if (o != (const char *)in + i)
+				memmove(o, in + i, k);
 			o += k;
 			i += k;
 			goto special;

@@ -19,11 +19,10 @@
 #include "learn.h"
 #include "log.h"
 #include "manifest.h"
+#include "pending.h"
 #include "rpcgate.h"
 #include "spawn.h"
 #include "util.h"
-
-enum pend_kind { PEND_GETMANIFEST, PEND_INIT, PEND_METHOD, PEND_HOOK };
 
 enum gate_state { ST_NEW, ST_MANIFEST_ASKED, ST_MANIFEST_DONE, ST_INIT_ASKED, ST_RUNNING };
 
@@ -48,7 +47,7 @@ struct gate {
 	enum gate_state state;
 	struct registry reg;
 	bool have_reg;
-	json_t *pending;	/* canonical id text -> {"kind":n,"name":s} */
+	struct pending *pending;	/* what the host asked and awaits */
 	struct buf scratch;	/* canonical text of the current host frame */
 	/* The plugin frame being judged, canonicalised in place, and the
 	 * framer holding it (NULL: forward() copies it). */
@@ -68,7 +67,7 @@ struct gate *gate_new(const struct policy *pol, bool audit, struct learn *learn)
 	g->pol = pol;
 	g->audit = audit;
 	g->learn = learn;
-	g->pending = json_object();
+	g->pending = pending_new();
 	g->replace_gate = rpcgate_new(pol);
 	buf_init(&g->scratch);
 	return g;
@@ -80,7 +79,7 @@ void gate_free(struct gate *g)
 		return;
 	if (g->have_reg)
 		registry_free(&g->reg);
-	json_decref(g->pending);
+	pending_free(g->pending);
 	buf_free(&g->scratch);
 	free(g->upstream);
 	free(g->network);
@@ -125,8 +124,7 @@ static char *msg_id_key(const struct rpcmsg *m)
 static void pend_add(struct gate *g, const char *key, enum pend_kind kind,
 		     const char *name)
 {
-	json_object_set_new(g->pending, key,
-			    json_pack("{s:i,s:s}", "kind", (int)kind, "name", name));
+	pending_add(g->pending, key, strlen(key), kind, name);
 }
 
 /* ---- small builders ---- */
@@ -398,7 +396,7 @@ static bool names_pending(const struct gate *g, const json_t *params)
 	if (!json_is_string(id))
 		return false;
 	char *k = id_key(id);
-	bool ok = json_object_get(g->pending, k) != NULL;
+	bool ok = pending_has(g->pending, k, strlen(k));
 	free(k);
 	return ok;
 }
@@ -637,16 +635,13 @@ size_t gate_hook_doms(const struct gate *g)
 
 static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 {
-	char *k = msg_id_key(m);
-	json_t *p = json_object_get(g->pending, k);
-	if (!p) {
+	char *k = msg_id_key(m), *name;
+	enum pend_kind kind;
+	if (!pending_take(g->pending, k, strlen(k), &kind, &name)) {
 		log_deny("plugin: response to id %s that the host never asked or already had: dropped", k);
 		free(k);
 		return GATE_OK;
 	}
-	enum pend_kind kind = (enum pend_kind)json_integer_value(json_object_get(p, "kind"));
-	char *name = xstrdup(json_string_value(json_object_get(p, "name")));
-	json_object_del(g->pending, k);
 
 	enum gate_rc rc = GATE_OK;
 	char why[512];

@@ -245,3 +245,34 @@ bool glob_match(const char *pattern, const char *name)
 {
 	return fnmatch(pattern, name, 0) == 0;
 }
+
+uint64_t hash_seed(void)
+{
+	static uint64_t seed;
+	if (!seed) {
+		uint64_t s = (uint64_t)(uintptr_t)&seed * 0x9E3779B97F4A7C15ull;
+		s ^= (uint64_t)(uintptr_t)&s >> 4;
+		s ^= (uint64_t)(uintptr_t)hash_seed * 0xC2B2AE3D27D4EB4Full;
+		seed = s | 1;
+	}
+	return seed;
+}
+
+uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = hash_seed() ^ (n * 0x9E3779B97F4A7C15ull), v;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, b + i, 8);
+		h = hash_mix(h ^ v);
+	}
+	if (i < n) {
+		v = 0;
+		for (size_t j = 0; i + j < n; j++)
+			v |= (uint64_t)b[i + j] << (8 * j);
+		h = hash_mix(h ^ v ^ UINT64_C(0xA5A5A5A5A5A5A5A5));
+	}
+	return h;
+}
