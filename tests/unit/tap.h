@@ -45,6 +45,18 @@ static inline double tap_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A number below n from the xorshift generator *state (never 0): the
+ * random tests' inputs, the same on every run. */
+static inline unsigned tap_rnd(unsigned long long *state, unsigned n)
+{
+	unsigned long long x = *state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return (unsigned)(x % n);
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);

@@ -24,14 +24,11 @@ static struct ref *ref_find(const char *id)
 	return NULL;
 }
 
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static unsigned long long rng = 0x9E3779B97F4A7C15ull;
 
 static unsigned rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return tap_rnd(&rng, n);
 }
 
 static void test_cases(void)
