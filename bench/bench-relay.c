@@ -13,7 +13,8 @@
  * pressure), so memory stays flat whatever the message size.
  * --hold makes the plugin -> host direction store-and-forward: bytes are
  * held until a whole message ("\n\n"-terminated) is in, then written, in a
- * buffer that grows like the runner's (mmap, mremap, huge pages). That is
+ * buffer that grows like the runner's (mmap, mremap, huge pages), through
+ * pipes 1 MiB wide, as the runner's are while a big message crosses. That is
  * the least any relay must do that may not let a byte of an invalid message
  * out (SPEC section 5): the floor for the runner's plugin -> host figure.
  * Exits with the plugin's status when the plugin's stdout closes.
@@ -124,6 +125,9 @@ static bool pump(struct pipe_ *p, short rev_in, short rev_out)
 	return !(p->eof && p->len == 0);
 }
 
+/* Held reads take what a wide pipe holds (see main). */
+#define HOLD_CHUNK	(1u << 20)
+
 static char *hold_tail(size_t want)
 {
 	if (hold.off && hold.off == hold.len)
@@ -148,7 +152,7 @@ static char *hold_tail(size_t want)
 static bool pump_hold(struct pipe_ *p, short rev_in, short rev_out)
 {
 	if (!p->eof && (rev_in & (POLLIN | POLLHUP | POLLERR))) {
-		ssize_t r = read(p->in, hold_tail(CHUNK), CHUNK);
+		ssize_t r = read(p->in, hold_tail(HOLD_CHUNK), HOLD_CHUNK);
 
 		if (r > 0) {
 			size_t from = hold.len ? hold.len - 1 : 0;
@@ -212,6 +216,12 @@ int main(int argc, char **argv)
 	nonblock(1);
 	nonblock(to_plugin[1]);
 	nonblock(from_plugin[0]);
+	if (hold.on) {
+		/* As the runner does while a big message crosses: both pipes of
+		 * the held direction 1 MiB wide (a refusal only costs speed). */
+		(void)fcntl(from_plugin[0], F_SETPIPE_SZ, HOLD_CHUNK);
+		(void)fcntl(1, F_SETPIPE_SZ, HOLD_CHUNK);
+	}
 	struct pipe_ *down = pipe_new(0, to_plugin[1]);
 	struct pipe_ *up = pipe_new(from_plugin[0], 1);
 
