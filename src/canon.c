@@ -941,6 +941,16 @@ static int parse_state(struct cx *c, enum state *stp)
 	int r;
 
 #define LEAVE(rc) do { *stp = st; return (rc); } while (0)
+/* Compact input has no whitespace between tokens: when the next byte is
+ * already here and is not whitespace, go straight to the case that takes
+ * it (st is already set for it) instead of round the loop, whose switch is
+ * an indirect jump the branch predictor mostly gets wrong. */
+#define NEXT_IS(label) do { \
+		if (c->pos < c->len && c->in[c->pos] > ' ') { \
+			b = c->in[c->pos]; \
+			goto label; \
+		} \
+	} while (0)
 	if (c->in_str) {
 		/* a stream suspended inside a string: finish it first (in the
 		 * loop, a string either ends or suspends, and that leaves) */
@@ -968,10 +978,16 @@ static int parse_state(struct cx *c, enum state *stp)
 			}
 			/* fall through */
 		case ST_VALUE:
+		value:
 			if ((r = value(c, &st)) != 0)
 				LEAVE(r);
+			if (st == ST_AFTER)
+				NEXT_IS(after);
+			else if (st == ST_OBJ_FIRST)
+				NEXT_IS(obj_first);
 			break;
 		case ST_OBJ_FIRST:
+		obj_first:
 			if (b == '}') {
 				pop(c, &st);
 				if (!c->final && c->depth == 0)
@@ -979,7 +995,8 @@ static int parse_state(struct cx *c, enum state *stp)
 				break;
 			}
 			/* fall through */
-		case ST_KEY: {
+		case ST_KEY:
+		key: {
 			if (b != '"')
 				LEAVE(unexpected(c, c->pos, "object key expected"));
 			size_t kin = c->pos, kout = (size_t)(c->o - c->start);
@@ -992,9 +1009,11 @@ static int parse_state(struct cx *c, enum state *stp)
 			}
 			if (key_done(c, kin, kout, &st) < 0)
 				LEAVE(-1);
+			NEXT_IS(colon);
 			break;
 		}
 		case ST_COLON:
+		colon:
 			if (b != ':')
 				LEAVE(unexpected(c, c->pos, "':' expected"));
 			*c->o++ = ':';
@@ -1002,8 +1021,10 @@ static int parse_state(struct cx *c, enum state *stp)
 			if (c->top_cur != SIZE_MAX && c->depth == 1)
 				c->top->m[c->top_cur].voff = (size_t)(c->o - c->start);
 			st = ST_VALUE;
+			NEXT_IS(value);
 			break;
 		case ST_AFTER:
+		after:
 			if (c->depth == 0)
 				LEAVE(fail(c, CANON_TRAILING, c->pos,
 					   "trailing bytes after the object"));
@@ -1016,7 +1037,13 @@ static int parse_state(struct cx *c, enum state *stp)
 			if (b == ',') {
 				*c->o++ = ',';
 				c->pos++;
-				st = top_is_object(c) ? ST_KEY : ST_VALUE;
+				if (top_is_object(c)) {
+					st = ST_KEY;
+					NEXT_IS(key);
+				} else {
+					st = ST_VALUE;
+					NEXT_IS(value);
+				}
 			} else if (b == (top_is_object(c) ? '}' : ']')) {
 				pop(c, &st);
 			} else {
@@ -1030,6 +1057,7 @@ static int parse_state(struct cx *c, enum state *stp)
 			break;
 		}
 	}
+#undef NEXT_IS
 #undef LEAVE
 }
 
