@@ -674,6 +674,8 @@ static int string(struct cx *c, bool key)
 		}
 special:;
 		unsigned char b = in[i];
+		if (b == '"')
+			break;	/* the usual special: the end, without the switch's jump */
 		switch (str_class[b]) {
 		case SC_PLAIN:
 			*o++ = (char)b;
@@ -773,7 +775,8 @@ static int number(struct cx *c)
 		while (i < c->len && is_digit(in[i]))
 			i++;
 	}
-	memmove(c->o, in + c->pos, i - c->pos);
+	if (c->o != (const char *)in + c->pos)
+		memmove(c->o, in + c->pos, i - c->pos);
 	c->o += i - c->pos;
 	c->pos = i;
 	return 0;
