@@ -741,40 +741,69 @@ suspend:
 	return SUSPEND;
 }
 
-/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, copied verbatim. */
-static int number(struct cx *c)
+/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, copied verbatim.
+ * A stream's number that runs to the end of the bytes so far may be cut:
+ * SUSPEND, with num_end there (all it read are number bytes), and
+ * number_ready() takes it from there on the next call (`resumed`), so a
+ * number cut into many pieces is still scanned only twice in all, and
+ * one that is not, once. */
+static int number(struct cx *c, bool resumed)
 {
 	const unsigned char *in = c->in;
-	size_t i = c->pos;
+	size_t i = c->pos, len = c->len;
 
+#define CUT_SHORT() do { \
+		if (!c->final) { \
+			c->work += i - c->pos; \
+			c->num_end = i; \
+			return SUSPEND; \
+		} \
+	} while (0)
 	if (in[i] == '-')
 		i++;
-	if (i >= c->len || !is_digit(in[i]))
+	if (i >= len)
+		CUT_SHORT();
+	if (i >= len || !is_digit(in[i]))
 		return unexpected(c, i, "invalid number");
 	if (in[i] == '0') {
 		i++;
-		if (i < c->len && is_digit(in[i]))
+		if (i >= len)
+			CUT_SHORT();
+		if (i < len && is_digit(in[i]))
 			return fail(c, CANON_SYNTAX, i, "number with a leading zero");
 	} else {
-		while (i < c->len && is_digit(in[i]))
+		while (i < len && is_digit(in[i]))
 			i++;
+		if (i >= len)
+			CUT_SHORT();
 	}
-	if (i < c->len && in[i] == '.') {
+	if (i < len && in[i] == '.') {
 		i++;
-		if (i >= c->len || !is_digit(in[i]))
+		if (i >= len)
+			CUT_SHORT();
+		if (i >= len || !is_digit(in[i]))
 			return unexpected(c, i, "invalid number: digit expected after '.'");
-		while (i < c->len && is_digit(in[i]))
+		while (i < len && is_digit(in[i]))
 			i++;
+		if (i >= len)
+			CUT_SHORT();
 	}
-	if (i < c->len && (in[i] == 'e' || in[i] == 'E')) {
+	if (i < len && (in[i] == 'e' || in[i] == 'E')) {
 		i++;
-		if (i < c->len && (in[i] == '+' || in[i] == '-'))
+		if (i < len && (in[i] == '+' || in[i] == '-'))
 			i++;
-		if (i >= c->len || !is_digit(in[i]))
+		if (i >= len)
+			CUT_SHORT();
+		if (i >= len || !is_digit(in[i]))
 			return unexpected(c, i, "invalid number: exponent digit expected");
-		while (i < c->len && is_digit(in[i]))
+		while (i < len && is_digit(in[i]))
 			i++;
+		if (i >= len)
+			CUT_SHORT();
 	}
+#undef CUT_SHORT
+	if (!c->final && !resumed)	/* else number_ready() counted the run */
+		c->work += i - c->pos;
 	if (c->o != (const char *)in + c->pos)
 		memmove(c->o, in + c->pos, i - c->pos);
 	c->o += i - c->pos;
@@ -859,11 +888,16 @@ TOKEN_STEP int value(struct cx *c, enum state *st)
 		return string(c, false);
 	case '-':
 	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		if (!c->final && number_ready(c))
+	case '5': case '6': case '7': case '8': case '9': {
+		/* a number cut short before goes on where its scan stopped */
+		bool resumed = !c->final && c->num_end > c->pos;
+		if (resumed && number_ready(c))
 			return SUSPEND;
-		*st = ST_AFTER;
-		return number(c);
+		int r = number(c, resumed);
+		if (r == 0)
+			*st = ST_AFTER;
+		return r;
+	}
 	default:
 		if (!c->final && literal_ready(c))
 			return SUSPEND;
