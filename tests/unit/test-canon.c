@@ -930,6 +930,29 @@ static void test_differential(void)
 				mutate(&g);
 		compare(g.s, g.n, &st);
 	}
+	/* String contents go 16 and 8 bytes a step: one special byte (or
+	 * sequence) at every offset of runs up to 48 bytes, before and after
+	 * whitespace that shrinks the text in place, meets every lane. */
+	static const char *const specials[] = {
+		"\\\"", "\\n", "\\u00e9", "\x01", "\n", "\xc3\xa9", "\xe6\x97\xa5", "\xff",
+		"\xc3", "\x7f", "\"", "\\",
+	};
+	unsigned lanes = 0;
+	for (size_t k = 0; k < ARRAY_SIZE(specials); k++)
+		for (size_t len = 0; len <= 48; len++)
+			for (size_t at = 0; at <= len; at++)
+				for (int spaced = 0; spaced < 2; spaced++) {
+					char t[160];
+					int n = snprintf(t, sizeof(t), "{%s\"k\":\"%.*s%s%.*s\"}",
+							 spaced ? " \n " : "", (int)at,
+							 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+							 specials[k], (int)(len - at),
+							 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+					compare(t, (size_t)n, &st);
+					lanes++;
+				}
+	tap_diag("%u strings with a special byte at every offset", lanes);
+
 	/* The table's cases go through the same comparison. */
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
 		compare(good[i].in, good[i].len, &st);
