@@ -61,6 +61,16 @@ struct gate {
 	size_t hook_doms;	/* hook replies judged on a DOM (tests) */
 };
 
+/* Verdicts remembered under one network do not carry over to another. */
+static void memo_forget(struct gate *g)
+{
+	for (size_t i = 0; i < HOOK_MEMO; i++) {
+		free(g->memo[i].hook);
+		free(g->memo[i].result);
+		g->memo[i] = (struct hook_memo){ 0 };
+	}
+}
+
 struct gate *gate_new(const struct policy *pol, bool audit, struct learn *learn)
 {
 	struct gate *g = xcalloc(1, sizeof(*g));
@@ -84,10 +94,7 @@ void gate_free(struct gate *g)
 	free(g->upstream);
 	free(g->network);
 	rpcgate_free(g->replace_gate);
-	for (size_t i = 0; i < HOOK_MEMO; i++) {
-		free(g->memo[i].hook);
-		free(g->memo[i].result);
-	}
+	memo_forget(g);
 	free(g);
 }
 
@@ -202,6 +209,7 @@ static int rewrite_init(struct gate *g, json_t *params)
 	const char *net = json_string_value(json_object_get(conf, "network"));
 	free(g->network);
 	g->network = net ? xstrdup(net) : NULL;
+	memo_forget(g);
 	json_object_set_new(conf, "lightning-dir", json_string(SANDBOX_LIGHTNING_DIR));
 	json_object_set_new(conf, "rpc-file", json_string(SANDBOX_RPC_PATH));
 	if (g->pol->sandbox.network != POL_NET_HOST) {

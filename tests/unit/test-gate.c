@@ -349,6 +349,36 @@ static void test_hook_memo(void)
 	gate_free(g);
 }
 
+/* A verdict remembered before init (no network yet) is not trusted after
+ * it: the network is what addresses are checked against. */
+static void test_hook_memo_network(void)
+{
+	struct gate *g = gate_new(&pol, false, NULL);
+	const char *htlc = "{\"htlc\":{}}", *cont = "{\"result\":\"continue\"}";
+	enum gate_rc rc;
+	char *s;
+
+	reset();
+	host(g, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:getmanifest#1\",\"method\":\"getmanifest\",\"params\":{}}");
+	plug(g, MANIFEST);
+	reset();
+	s = hook_call(g, "htlc_accepted", 40, htlc, cont, &rc);
+	free(s);
+	size_t d = gate_hook_doms(g);
+	host(g, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:init#2\",\"method\":\"init\",\"params\":{\"options\":{},"
+		"\"configuration\":{\"lightning-dir\":\"/ln\",\"rpc-file\":\"lightning-rpc\",\"network\":\"regtest\"}}}");
+	plug(g, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:init#2\",\"result\":{}}");
+	reset();
+	s = hook_call(g, "htlc_accepted", 41, htlc, cont, &rc);
+	ok(strstr(s, "continue") && gate_hook_doms(g) == d + 1,
+	   "after init the same reply is judged again, under the network");
+	free(s);
+	s = hook_call(g, "htlc_accepted", 42, htlc, cont, &rc);
+	is_int(gate_hook_doms(g), d + 1, "... and remembered from then on");
+	free(s);
+	gate_free(g);
+}
+
 /* A big answer leaves in the framer's own storage (framer_take): it must
  * arrive canonical and whole, the message after it in the same read must
  * still be framed and forwarded, and a small answer (copied) alike. */
@@ -406,6 +436,7 @@ int main(void)
 	test_audit();
 	test_rpc_command_replace();
 	test_hook_memo();
+	test_hook_memo_network();
 	test_big_answer();
 	tap_diag("again, with raw frames (the gate canonicalises them in place)");
 	plugin_mode = FRAMER_STRICT;
@@ -413,6 +444,7 @@ int main(void)
 	test_plugin_side();
 	test_rpc_command_replace();
 	test_hook_memo();
+	test_hook_memo_network();
 	test_big_answer();
 	return tap_done();
 }
