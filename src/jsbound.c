@@ -27,6 +27,9 @@ static inline uint64_t lanes_eq(uint64_t v, unsigned char c)
 	return ~(((x & ~SWAR_HIGHS) + ~SWAR_HIGHS) | x) & SWAR_HIGHS;
 }
 
+/* Eight bytes a step, every hit in turn: for a block with a backslash
+ * (whether it escapes depends on the strings around it) and for the tail
+ * of fewer than 64 bytes. */
 static enum jsbound_stop scan_words(struct jsbound *b, const char *p, size_t *pos,
 				    size_t n, size_t max_depth)
 {
