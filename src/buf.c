@@ -20,9 +20,9 @@ void buf_init(struct buf *b)
  * fresh 4 KiB pages cost 0.4-0.5 ms per MB, huge pages 0.1 when the host
  * still backs them and 1-3 when it does not; in interleaved sessions of
  * the 50 MB bench answer huge pages came out ahead (444 vs 389 MB/s mean
- * of 15), so they stay. Invariant: cap >= BIG_MIN exactly when data is such a mapping,
- * so buf_free() knows how to give it back, and it holds when two buffers
- * swap storage. Where the kernel has no THP, madvise fails and nothing
+ * of 15), so they stay. Invariant: cap >= BIG_MIN exactly when data is
+ * such a mapping, so buf_free() knows how to give it back, and it holds
+ * when two buffers swap storage. Where the kernel has no THP, madvise fails and nothing
  * changes. */
 #define BIG_MIN (2u << 20)
 

@@ -194,35 +194,10 @@ static void *grow(void *p, const void *local, size_t *cap, size_t elem)
 	return q;
 }
 
-/* Hash of the key at output offset off: whole 8-byte words, then the last
- * 1..7 bytes as one overlapping load shifted down (the bytes before a key
- * are always written output; a key too near the start is read bytewise). */
+/* Hash of the key at output offset off. */
 static uint32_t key_hash(const char *base, size_t off, size_t n)
 {
-	const char *p = base + off;
-	uint64_t h = hash_seed() ^ (n * 0x9E3779B97F4A7C15ull), v;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&v, p + i, 8);
-		h = hash_mix(h ^ v);
-	}
-	size_t r = n - i;
-	if (r) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		if (off + n >= 8) {
-			memcpy(&v, p + n - 8, 8);
-			v >>= 8 * (8 - r);
-		} else
-#endif
-		{
-			v = 0;
-			for (size_t j = 0; j < r; j++)
-				v |= (uint64_t)(unsigned char)p[i + j] << (8 * j);
-		}
-		h = hash_mix(h ^ v ^ UINT64_C(0xA5A5A5A5A5A5A5A5));
-	}
-	return (uint32_t)(h >> 32);
+	return (uint32_t)(hash_bytes(base + off, n) >> 32);
 }
 
 static void hash_put(uint64_t *hs, size_t cap, uint64_t slot)
@@ -675,14 +650,12 @@ static int string(struct cx *c, bool key)
 special:;
 		unsigned char b = in[i];
 		if (b == '"')
-			break;	/* the usual special: the end, without the switch's jump */
+			break;	/* the end (SC_QUOTE), taken before the switch's jump */
 		switch (str_class[b]) {
 		case SC_PLAIN:
 			*o++ = (char)b;
 			i++;
 			continue;
-		case SC_QUOTE:
-			break;
 		case SC_NUL:
 			return fail(c, CANON_NUL, i, "NUL byte in string");
 		case SC_CTRL:
@@ -719,8 +692,8 @@ special:;
 			continue;
 		}
 		}
-		break;	/* closing quote */
 	}
+	/* the closing quote */
 	if (!c->final)
 		c->work += i + 1 - from;
 	c->in_str = false;
@@ -834,9 +807,9 @@ static const unsigned char num_char[256] = {
 	['0' ... '9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1,
 };
 
-/* Stream: a number is parsed only once a byte that cannot belong to it is
- * here (number() then reads nothing past that byte). Its run is scanned
- * once, from where the last suspension stopped, however it is chunked. */
+/* Stream: a number that number() found cut short goes on only once a
+ * byte that cannot belong to it is here. Its run is scanned once, from
+ * where the last suspension stopped, however it is chunked. */
 TOKEN_STEP int number_ready(struct cx *c)
 {
 	size_t i = c->num_end > c->pos ? c->num_end : c->pos;
