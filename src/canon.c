@@ -91,6 +91,7 @@ struct cx {
 	size_t first_esc;	/* its first backslash, or SIZE_MAX */
 	size_t kin, kout;	/* the key being read: input and output quote */
 	size_t num_end;		/* a suspended number is scanned up to here */
+	unsigned char num_at;	/* and where that is in its grammar (enum num_at) */
 	size_t work;		/* bytes the scanners examined (tests: O(n)) */
 	/* container stack: bit set = object, clear = array */
 	uint64_t local[16];
@@ -714,6 +715,9 @@ suspend:
 	return SUSPEND;
 }
 
+/* Where a cut number's bytes so far are in its grammar. */
+enum num_at { N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP, N_OVER };
+
 /* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, copied verbatim.
  * A stream's number that runs to the end of the bytes so far may be cut:
  * SUSPEND, with num_end there (all it read are number bytes), and
@@ -725,54 +729,55 @@ static int number(struct cx *c, bool resumed)
 	const unsigned char *in = c->in;
 	size_t i = c->pos, len = c->len;
 
-#define CUT_SHORT() do { \
+#define CUT_SHORT(at) do { \
 		if (!c->final) { \
 			c->work += i - c->pos; \
 			c->num_end = i; \
+			c->num_at = (at); \
 			return SUSPEND; \
 		} \
 	} while (0)
 	if (in[i] == '-')
 		i++;
 	if (i >= len)
-		CUT_SHORT();
+		CUT_SHORT(N_MINUS);
 	if (i >= len || !is_digit(in[i]))
 		return unexpected(c, i, "invalid number");
 	if (in[i] == '0') {
 		i++;
 		if (i >= len)
-			CUT_SHORT();
+			CUT_SHORT(N_ZERO);
 		if (i < len && is_digit(in[i]))
 			return fail(c, CANON_SYNTAX, i, "number with a leading zero");
 	} else {
 		while (i < len && is_digit(in[i]))
 			i++;
 		if (i >= len)
-			CUT_SHORT();
+			CUT_SHORT(N_INT);
 	}
 	if (i < len && in[i] == '.') {
 		i++;
 		if (i >= len)
-			CUT_SHORT();
+			CUT_SHORT(N_DOT);
 		if (i >= len || !is_digit(in[i]))
 			return unexpected(c, i, "invalid number: digit expected after '.'");
 		while (i < len && is_digit(in[i]))
 			i++;
 		if (i >= len)
-			CUT_SHORT();
+			CUT_SHORT(N_FRAC);
 	}
 	if (i < len && (in[i] == 'e' || in[i] == 'E')) {
 		i++;
 		if (i < len && (in[i] == '+' || in[i] == '-'))
 			i++;
 		if (i >= len)
-			CUT_SHORT();
+			CUT_SHORT(in[i - 1] == 'e' || in[i - 1] == 'E' ? N_E : N_ESIGN);
 		if (i >= len || !is_digit(in[i]))
 			return unexpected(c, i, "invalid number: exponent digit expected");
 		while (i < len && is_digit(in[i]))
 			i++;
 		if (i >= len)
-			CUT_SHORT();
+			CUT_SHORT(N_EXP);
 	}
 #undef CUT_SHORT
 	if (!c->final && !resumed)	/* else number_ready() counted the run */
@@ -802,24 +807,57 @@ static int literal(struct cx *c)
 	return unexpected(c, c->pos, "unexpected character");
 }
 
-/* Bytes a number lexeme is made of. */
-static const unsigned char num_char[256] = {
-	['0' ... '9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1,
-};
+/* The grammar's next place after byte b, N_OVER where b cannot go on
+ * the number (it ends before b, or b makes it invalid: number() says
+ * which). */
+static enum num_at num_next(enum num_at at, unsigned char b)
+{
+	bool digit = is_digit(b), e = b == 'e' || b == 'E';
+
+	switch (at) {
+	case N_MINUS:
+		return digit ? (b == '0' ? N_ZERO : N_INT) : N_OVER;
+	case N_ZERO:
+	case N_INT:
+		if (digit)
+			return at == N_INT ? N_INT : N_OVER;
+		return b == '.' ? N_DOT : e ? N_E : N_OVER;
+	case N_DOT:
+	case N_FRAC:
+		return digit ? N_FRAC : at == N_FRAC && e ? N_E : N_OVER;
+	case N_E:
+		return digit ? N_EXP : b == '+' || b == '-' ? N_ESIGN : N_OVER;
+	case N_ESIGN:
+	case N_EXP:
+		return digit ? N_EXP : N_OVER;
+	case N_OVER:
+		break;
+	}
+	return N_OVER;
+}
 
 /* Stream: a number that number() found cut short goes on only once a
- * byte that cannot belong to it is here. Its run is scanned once, from
- * where the last suspension stopped, however it is chunked. */
+ * byte that cannot go on it is here, so it ends, or fails, where it would
+ * in the whole message (a cut "0e4" then "e" fails at once, it is not
+ * waited on). Its run is scanned once, from where the last suspension
+ * stopped, however it is chunked. */
 TOKEN_STEP int number_ready(struct cx *c)
 {
 	size_t i = c->num_end > c->pos ? c->num_end : c->pos;
 	size_t from = i;
+	enum num_at at = (enum num_at)c->num_at;
 
-	while (i < c->len && num_char[c->in[i]])
+	while (i < c->len) {
+		enum num_at next = num_next(at, c->in[i]);
+		if (next == N_OVER)
+			break;
+		at = next;
 		i++;
+	}
 	c->work += i - from;
 	if (i >= c->len) {
 		c->num_end = i;
+		c->num_at = (unsigned char)at;
 		return SUSPEND;
 	}
 	c->num_end = 0;

@@ -531,6 +531,42 @@ static void test_stream(void)
 	is_int(fails, 0, "%zu complete invalid messages are refused at once, byte by byte too "
 	       "(never waited on)", ARRAY_SIZE(bad_msgs));
 
+	/* Unfinished messages: whatever the cut before, the stream's word on
+	 * the bytes so far is one call's on them (a cut number that the next
+	 * bytes make invalid fails then, it is not waited on). */
+	static const char *const unfinished[] = {
+		"{\"a\":0e4e4", "{\"a\":1.2.3", "{\"a\":-0.5e+1-2", "{\"a\":00", "{\"a\":1e+-3",
+		"{\"a\":12.5e3x", "{\"a\":-x", "{\"a\":1.e", "{\"a\":0.5E-07", "{\"a\":[1,-12",
+		"{\"a\":tr", "{\"a\":\"\\u00", "{\"a\":1.5E+",
+	};
+	fails = 0;
+	cuts = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(unfinished); i++) {
+		const char *m = unfinished[i];
+		size_t n = strlen(m), inlen, olen;
+		struct canon_err e1 = { 0 }, e2 = { 0 };
+		struct canon_stream *one = canon_stream_new(64);
+		char *t1 = xstrndup(m, n);
+		enum canon_step want = canon_stream_feed(one, t1, n, &inlen, &olen, NULL, &e1);
+		for (size_t k = 1; k < n; k++, cuts++) {
+			struct canon_stream *two = canon_stream_new(64);
+			char *t2 = xstrndup(m, n);
+			enum canon_step st = canon_stream_feed(two, t2, k, &inlen, &olen, NULL, &e2);
+			if (st == CANON_MORE)
+				st = canon_stream_feed(two, t2, n, &inlen, &olen, NULL, &e2);
+			if (st != want || (st == CANON_FAILED && (e1.rc != e2.rc || e1.offset != e2.offset))) {
+				fails++;
+				tap_diag("%s cut at %zu: %d, in one call %d", m, k, (int)st, (int)want);
+			}
+			free(t2);
+			canon_stream_free(two);
+		}
+		free(t1);
+		canon_stream_free(one);
+	}
+	is_int(fails, 0, "%zu unfinished messages cut at each of %u points: what one call on "
+	       "the same bytes says", ARRAY_SIZE(unfinished), cuts);
+
 	/* 256 KiB string, 64 KiB number, 40000 literals, one byte a call */
 	struct buf big;
 	buf_init(&big);
