@@ -3,6 +3,7 @@
 #ifndef PR_BUF_H
 #define PR_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct buf {
@@ -18,6 +19,12 @@ void buf_append(struct buf *b, const void *p, size_t n);
 /* Make room for at least `want` bytes at the tail; returns the tail. */
 char *buf_tail(struct buf *b, size_t want);
 void buf_commit(struct buf *b, size_t n);	/* after writing into buf_tail */
+/* Move the live bytes to the front and make the capacity at least `total`
+ * (address space: pages are only touched as bytes arrive). Afterwards,
+ * while start + len + want <= cap, buf_tail() moves nothing, so another
+ * thread may work on the bytes held. false, and the capacity unchanged,
+ * when the memory cannot be had. */
+bool buf_reserve(struct buf *b, size_t total);
 void buf_consume(struct buf *b, size_t n);
 /* Append all of src to dst and empty src. When dst is empty the two swap
  * storage instead: a 50 MB message is then never copied a second time. */

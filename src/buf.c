@@ -43,6 +43,35 @@ static void grow_big(struct buf *b, size_t cap)
 	b->data = d;
 }
 
+bool buf_reserve(struct buf *b, size_t total)
+{
+	if (b->start) {
+		memmove(b->data, b->data + b->start, b->len);
+		b->start = 0;
+	}
+	if (total <= b->cap)
+		return true;
+	if (total < BIG_MIN)
+		total = BIG_MIN;
+	total = (total + 4095) & ~(size_t)4095;
+	/* The shortfall is only address space until the bytes arrive, but
+	 * mremap may still refuse it (overcommit): then nothing changes. */
+	char *d = b->cap >= BIG_MIN ? mremap(b->data, b->cap, total, MREMAP_MAYMOVE)
+				    : mmap(NULL, total, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d == MAP_FAILED)
+		return false;
+	if (b->cap < BIG_MIN) {
+		if (b->len)
+			memcpy(d, b->data, b->len);	/* < BIG_MIN bytes, once */
+		free(b->data);
+	}
+	madvise(d, total, MADV_HUGEPAGE);
+	b->data = d;
+	b->cap = total;
+	return true;
+}
+
 void buf_free(struct buf *b)
 {
 	if (b->cap >= BIG_MIN)
