@@ -33,6 +33,25 @@ enum frame_rc {
 
 #define FRAMER_PREFIX_KEEP 4096	/* bytes of an oversized host frame kept */
 
+/* FRAMER_CANON: the rest of one frame's validation, done elsewhere (the
+ * relay's second thread, canonworker.c) while more of it is read. */
+struct framer_offload {
+	struct canon_stream *stream;
+	char *text;		/* the frame's first byte: it stays put */
+	size_t avail;		/* bytes of it there now, at most the cap */
+	size_t room;		/* bytes from text on that are reserved */
+};
+
+/* What canon_stream_feed(stream, text, avail, ...) last returned there. */
+struct framer_verdict {
+	enum canon_step st;
+	size_t avail, inlen, outlen;
+	struct canon_top top;
+	struct canon_err err;
+};
+
+enum framer_offload_state { OFFLOAD_NONE, OFFLOAD_AWAY, OFFLOAD_BACK };
+
 struct framer {
 	struct buf in;
 	enum framer_mode mode;
@@ -57,6 +76,8 @@ struct framer {
 	size_t canon_len;
 	struct canon_top top;
 	char why_buf[160];
+	enum framer_offload_state offload;
+	struct framer_verdict verdict;	/* OFFLOAD_BACK: to be acted on */
 };
 
 void framer_init(struct framer *f, enum framer_mode mode, size_t max,
@@ -94,5 +115,24 @@ const char *framer_why(const struct framer *f);
  * are its canonical form, and these its top-level members; else NULL. */
 const struct canon_top *framer_canon_top(const struct framer *f);
 size_t framer_buffered(const struct framer *f);	/* bytes held */
+
+/* Offloading (FRAMER_CANON). framer_offload_begin() hands out the current
+ * frame's validation when framer_next() returned FRAME_NEED_MORE with at
+ * least `at` bytes of an unfinished frame held; its buffer is first made
+ * to hold the cap plus `read_ahead` without moving. false (and nothing
+ * changes) otherwise, or if that memory cannot be had. Until
+ * framer_offload_end(), nothing here touches the frame's bytes or the
+ * stream: framer_next() returns FRAME_NEED_MORE, and framer_tail() may be
+ * asked for at most read_ahead bytes while framer_offload_avail() is
+ * below the cap (anything else would move the bytes: it is fatal).
+ * framer_offload_end() takes the stream back with its last verdict, which
+ * the next framer_next() acts on exactly as if it had made the call: a
+ * frame, an error, or, for CANON_MORE, the frame goes on here. */
+bool framer_offload_begin(struct framer *f, size_t at, size_t read_ahead,
+			  struct framer_offload *job);
+size_t framer_offload_avail(const struct framer *f);	/* bytes, capped */
+bool framer_offload_full(const struct framer *f);	/* avail is the cap */
+bool framer_offloaded(const struct framer *f);		/* begun, not ended */
+void framer_offload_end(struct framer *f, const struct framer_verdict *v);
 
 #endif

@@ -21,6 +21,7 @@
  * Called by the relay (one framer per direction); fuzzed by fuzz-framer.c. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "framer.h"
 
@@ -52,6 +53,10 @@ void framer_push(struct framer *f, const char *data, size_t n)
 
 char *framer_tail(struct framer *f, size_t want)
 {
+	/* While another thread validates the frame, its bytes must not move
+	 * (the caller's side of framer_offload_begin's contract). */
+	if (f->offload == OFFLOAD_AWAY && f->in.start + f->in.len + want > f->in.cap)
+		abort();
 	return buf_tail(&f->in, want);
 }
 
@@ -110,6 +115,10 @@ const struct canon_top *framer_canon_top(const struct framer *f)
 	return f->mode == FRAMER_CANON && f->returned ? &f->top : NULL;
 }
 
+static enum frame_rc canon_verdict(struct framer *f, enum canon_step st, size_t avail,
+				   size_t inlen, size_t outlen, const struct canon_err *errp,
+				   char **msg, size_t *len);
+
 /* FRAMER_CANON: the scan is canon_stream's; the frame starts at the head
  * (begin is 0) once its '{' is seen. */
 static enum frame_rc framer_next_canon(struct framer *f, char **msg, size_t *len)
@@ -132,11 +141,19 @@ static enum frame_rc framer_next_canon(struct framer *f, char **msg, size_t *len
 	}
 	/* Never judge more than the cap: a frame not closed within it is
 	 * too big, whatever follows. */
-	size_t avail = f->in.len < f->max ? f->in.len : f->max;
+	size_t avail = framer_offload_avail(f);
 	size_t inlen = 0, outlen = 0;
-	struct canon_err err;
+	struct canon_err err = { 0 };
 	enum canon_step st = canon_stream_feed(f->canon, f->in.data + f->in.start, avail,
 					       &inlen, &outlen, &f->top, &err);
+	return canon_verdict(f, st, avail, inlen, outlen, &err, msg, len);
+}
+
+/* What the stream's verdict on the frame's first `avail` bytes means. */
+static enum frame_rc canon_verdict(struct framer *f, enum canon_step st, size_t avail,
+				   size_t inlen, size_t outlen, const struct canon_err *errp,
+				   char **msg, size_t *len)
+{
 	f->examined = canon_stream_work(f->canon);
 	switch (st) {
 	case CANON_MORE:
@@ -145,8 +162,8 @@ static enum frame_rc framer_next_canon(struct framer *f, char **msg, size_t *len
 		f->scan = avail;
 		return FRAME_NEED_MORE;
 	case CANON_FAILED:
-		snprintf(f->why_buf, sizeof(f->why_buf), "%s at byte %zu", err.why, err.offset);
-		return framer_fail(f, err.rc == CANON_DEPTH ? FRAME_TOO_DEEP : FRAME_SYNTAX,
+		snprintf(f->why_buf, sizeof(f->why_buf), "%s at byte %zu", errp->why, errp->offset);
+		return framer_fail(f, errp->rc == CANON_DEPTH ? FRAME_TOO_DEEP : FRAME_SYNTAX,
 				   f->why_buf);
 	case CANON_DONE:
 		break;
@@ -166,6 +183,15 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 		return f->fail_rc;
 	if (f->returned)
 		return framer_pending(f, msg, len);
+	if (f->offload == OFFLOAD_AWAY)
+		return FRAME_NEED_MORE;
+	if (f->offload == OFFLOAD_BACK) {
+		const struct framer_verdict *v = &f->verdict;
+		f->offload = OFFLOAD_NONE;
+		if (v->st == CANON_DONE)
+			f->top = v->top;
+		return canon_verdict(f, v->st, v->avail, v->inlen, v->outlen, &v->err, msg, len);
+	}
 
 	if (f->scan >= f->in.len)
 		return FRAME_NEED_MORE;	/* nothing new (and in.data may be NULL) */
@@ -279,4 +305,45 @@ void framer_take(struct framer *f, size_t keep, struct buf *out)
 	f->returned = false;
 	f->scan -= f->ret_len;
 	f->ret_len = 0;
+}
+
+size_t framer_offload_avail(const struct framer *f)
+{
+	return f->in.len < f->max ? f->in.len : f->max;
+}
+
+bool framer_offload_full(const struct framer *f)
+{
+	return f->in.len >= f->max;
+}
+
+bool framer_offloaded(const struct framer *f)
+{
+	return f->offload == OFFLOAD_AWAY;
+}
+
+bool framer_offload_begin(struct framer *f, size_t at, size_t read_ahead,
+			  struct framer_offload *job)
+{
+	if (f->mode != FRAMER_CANON || f->failed || f->returned || !f->started ||
+	    f->offload != OFFLOAD_NONE || f->in.len < at || framer_offload_full(f))
+		return false;
+	/* The frame is at the head (begin is 0): with room for the cap and
+	 * one more read, no read while it is away moves it. */
+	if (!buf_reserve(&f->in, f->max + read_ahead))
+		return false;
+	f->offload = OFFLOAD_AWAY;
+	job->stream = f->canon;
+	job->text = f->in.data + f->in.start;
+	job->avail = framer_offload_avail(f);
+	job->room = f->in.cap - f->in.start;
+	return true;
+}
+
+void framer_offload_end(struct framer *f, const struct framer_verdict *v)
+{
+	if (f->offload != OFFLOAD_AWAY)
+		return;
+	f->verdict = *v;
+	f->offload = OFFLOAD_BACK;
 }

@@ -6,7 +6,11 @@
  *    fed alone to a fresh framer comes back as exactly itself;
  *  - no byte is examined twice; memory held stays bounded;
  *  - handing a frame over (framer_take, used for every other frame) gives
- *    exactly its bytes and changes nothing that follows. */
+ *    exactly its bytes and changes nothing that follows;
+ *  - FRAMER_CANON with frames offloaded (framer_offload_begin, judged
+ *    here in line at the schedule's moments, sometimes handed back
+ *    unfinished) yields what FRAMER_CANON fed whole yields, and the
+ *    frame's bytes never move while away. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,7 +73,7 @@ static bool drain(struct framer *f, struct buf *log, size_t pushed)
 			}
 			break;
 		case FRAME_TOO_BIG:
-			if (f->mode == FRAMER_STRICT) {
+			if (f->mode != FRAMER_LENIENT) {	/* final */
 				record(log, rc, NULL, 0);
 				return false;
 			}
@@ -86,10 +90,25 @@ static bool drain(struct framer *f, struct buf *log, size_t pushed)
 	}
 }
 
+/* The offloaded frame's verdict, as the relay's thread would give it;
+ * handed back if it is final, if nothing more comes, or if `back`. */
+static void judge(struct framer *f, const struct framer_offload *job, bool last, bool back)
+{
+	struct framer_verdict v;
+	memset(&v, 0, sizeof(v));
+	check(f->in.data + f->in.start == job->text);
+	v.avail = framer_offload_avail(f);
+	v.st = canon_stream_feed(job->stream, job->text, v.avail, &v.inlen, &v.outlen,
+				 &v.top, &v.err);
+	if (v.st != CANON_MORE || last || back)
+		framer_offload_end(f, &v);
+}
+
 static void run(enum framer_mode mode, const uint8_t *data, size_t size,
-		const uint8_t *sched, size_t nsched, struct buf *log)
+		const uint8_t *sched, size_t nsched, struct buf *log, bool offload)
 {
 	struct framer f;
+	struct framer_offload job;
 	size_t off = 0, k = 0;
 
 	framer_init(&f, mode, MAX_FRAME, MAX_DEPTH);
@@ -97,6 +116,11 @@ static void run(enum framer_mode mode, const uint8_t *data, size_t size,
 		size_t chunk = nsched ? 1u + sched[k++ % nsched] % 64u : size;
 		if (chunk > size - off)
 			chunk = size - off;
+		if (framer_offloaded(&f) && framer_offload_full(&f)) {
+			judge(&f, &job, true, false);	/* nothing is read past the cap */
+			if (!drain(&f, log, off))
+				break;
+		}
 		if (k % 2) {
 			framer_push(&f, (const char *)data + off, chunk);
 		} else {	/* the read(2)-style path */
@@ -104,12 +128,22 @@ static void run(enum framer_mode mode, const uint8_t *data, size_t size,
 			framer_commit(&f, chunk);
 		}
 		off += chunk;
+		uint8_t s = nsched ? sched[k % nsched] : 0;
+		if (framer_offloaded(&f) && (s & 3) != 0)
+			judge(&f, &job, off == size, (s & 3) == 3);
 		bool alive = drain(&f, log, off);
 		/* whitespace and skipped tails are never kept */
 		check(framer_buffered(&f) <= MAX_FRAME + 64);
 		if (!alive)
 			break;
+		if (offload && !framer_offloaded(&f) && off < size)
+			framer_offload_begin(&f, 1u + (s >> 4), 64, &job);
 	}
+	if (framer_offloaded(&f)) {
+		judge(&f, &job, true, false);
+		drain(&f, log, off);
+	}
+	check(!framer_offloaded(&f));
 	framer_free(&f);
 }
 
@@ -152,13 +186,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct buf whole, chunked;
 		buf_init(&whole);
 		buf_init(&chunked);
-		run((enum framer_mode)mode, data, size, NULL, 0, &whole);
-		run((enum framer_mode)mode, data, size, sched, nsched, &chunked);
+		run((enum framer_mode)mode, data, size, NULL, 0, &whole, false);
+		run((enum framer_mode)mode, data, size, sched, nsched, &chunked, false);
 		check(whole.len == chunked.len && (!whole.len ||
 		      memcmp(buf_head(&whole), buf_head(&chunked), whole.len) == 0));
 		check_frames_alone((enum framer_mode)mode, &whole);
 		buf_free(&whole);
 		buf_free(&chunked);
 	}
+	struct buf whole, away;
+	buf_init(&whole);
+	buf_init(&away);
+	run(FRAMER_CANON, data, size, NULL, 0, &whole, false);
+	run(FRAMER_CANON, data, size, sched, nsched, &away, true);
+	check(whole.len == away.len && (!whole.len ||
+	      memcmp(buf_head(&whole), buf_head(&away), whole.len) == 0));
+	check_frames_alone(FRAMER_CANON, &whole);
+	buf_free(&whole);
+	buf_free(&away);
 	return 0;
 }

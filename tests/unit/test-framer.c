@@ -1,6 +1,7 @@
 /* test-framer.c - framer.c: boundaries, chunking, caps, lenient resync, and
  * proof (by the examined-bytes counter, not by timing) that it never
  * rescans. */
+#include <stdio.h>
 #include <string.h>
 #include "framer.h"
 #include "tap.h"
@@ -409,6 +410,203 @@ static void test_canon_mode(void)
 	buf_free(&out);
 }
 
+
+/* ---- offloading (the relay's second thread; here its calls are made
+ * in line, so every interleaving is the test's choice) ---- */
+
+/* A big frame of many small values (escapes, numbers, nesting), then a
+ * small frame after it. */
+static void big_mixed(struct buf *b, size_t items, const char *bad_at_item)
+{
+	char item[160];
+
+	buf_init(b);
+	const char *head = "{ \"jsonrpc\": \"2.0\", \"id\": 7, \"result\": [";
+
+	buf_append(b, head, strlen(head));
+	for (size_t i = 0; i < items; i++) {
+		int k = snprintf(item, sizeof(item),
+				 "%s{\"k%zu\" : \"v\\n\\u00e9%zu\", \"n\":-1.5e3, \"a\":[true,null,{}], \"s\":\"%s\"}",
+				 i ? "," : "", i, i, bad_at_item && i == items / 2 ? bad_at_item : "ok");
+		buf_append(b, item, (size_t)k);
+	}
+	buf_append(b, "]}\n\n{\"next\":1}", 14);
+}
+
+struct offload_run {
+	enum frame_rc rc;	/* of the big frame */
+	struct buf out;		/* its canonical bytes when READY */
+	char why[160];
+	bool away;		/* it was offloaded */
+	bool stayed;		/* the frame's bytes never moved while away */
+	bool next_ok;		/* the small frame after it came out intact */
+	char top[64];		/* its top-level members, as recorded */
+};
+
+/* Push `in` in `chunk` pieces. mode 0: in line. mode 1: offloaded at
+ * 1 MiB, judged after every piece. mode 2: offloaded, judged only once
+ * all is there (or the cap is). mode 3: offloaded, handed back with
+ * CANON_MORE halfway, finished in line. */
+static struct offload_run run_offload(const struct buf *in, size_t chunk, int mode, size_t max)
+{
+	struct offload_run o = { .rc = FRAME_NEED_MORE, .stayed = true };
+	struct framer f;
+	struct framer_offload job = { 0 };
+	struct framer_verdict v;
+	char *m;
+	size_t len, i = 0;
+	bool have_verdict = false;
+
+	buf_init(&o.out);
+	framer_init(&f, FRAMER_CANON, max, 64);
+	while (o.rc == FRAME_NEED_MORE) {
+		bool full = framer_offloaded(&f) && framer_offload_full(&f);
+		if (i < in->len && !full) {
+			size_t k = in->len - i < chunk ? in->len - i : chunk;
+			memcpy(framer_tail(&f, k), buf_head(in) + i, k);
+			framer_commit(&f, k);
+			i += k;
+		}
+		bool last = i >= in->len || (framer_offloaded(&f) && framer_offload_full(&f));
+		if (framer_offloaded(&f)) {
+			if (f.in.data + f.in.start != job.text)
+				o.stayed = false;
+			size_t avail = framer_offload_avail(&f);
+			bool judge = mode == 1 || last || (mode == 3 && avail >= in->len / 2);
+			if (judge) {
+				memset(&v, 0, sizeof(v));
+				v.avail = avail;
+				v.st = canon_stream_feed(job.stream, job.text, avail, &v.inlen,
+							 &v.outlen, &v.top, &v.err);
+				have_verdict = v.st != CANON_MORE || last || mode == 3;
+			}
+			size_t before = f.examined;
+			if (have_verdict) {
+				framer_offload_end(&f, &v);
+				have_verdict = false;
+			} else if (framer_next(&f, &m, &len) != FRAME_NEED_MORE || f.examined != before) {
+				o.rc = FRAME_SYNTAX;	/* it must not judge while away */
+				strcpy(o.why, "framer_next worked while away");
+				break;
+			}
+			if (framer_offloaded(&f))
+				continue;
+		}
+		o.rc = framer_next(&f, &m, &len);
+		if (o.rc == FRAME_NEED_MORE && mode && !o.away && framer_buffered(&f) >= (1u << 20)) {
+			o.away = framer_offload_begin(&f, 1u << 20, chunk, &job);
+			if (o.away && job.room < max + chunk)
+				o.stayed = false;
+		}
+		if (o.rc == FRAME_NEED_MORE && i >= in->len && !framer_offloaded(&f))
+			break;
+	}
+	if (o.rc == FRAME_READY) {
+		const struct canon_top *t = framer_canon_top(&f);
+		for (size_t k = 0; t && k < t->n; k++)
+			snprintf(o.top + strlen(o.top), sizeof(o.top) - strlen(o.top), "%.*s=%zu,",
+				 (int)t->m[k].klen, m + t->m[k].koff, t->m[k].vlen);
+		buf_append(&o.out, m, len);
+		framer_consume(&f);
+		o.next_ok = framer_next(&f, &m, &len) == FRAME_READY && len == 10 &&
+			    memcmp(m, "{\"next\":1}", 10) == 0;
+	}
+	snprintf(o.why, sizeof(o.why), "%s", framer_why(&f));
+	framer_free(&f);
+	return o;
+}
+
+static bool same_run(const struct offload_run *a, const struct offload_run *b)
+{
+	return a->rc == b->rc && a->out.len == b->out.len &&
+	       (a->out.len == 0 || memcmp(buf_head(&a->out), buf_head(&b->out), a->out.len) == 0) &&
+	       strcmp(a->why, b->why) == 0 && a->next_ok == b->next_ok &&
+	       strcmp(a->top, b->top) == 0;
+}
+
+/* An offloaded frame comes out exactly as one judged in line: the same
+ * canonical bytes, the same error and reason, the same cap; the frame's
+ * bytes stay put while away; the framer judges nothing while away. */
+static void test_offload(void)
+{
+	struct buf good, bad, ctl;
+	big_mixed(&good, 40000, NULL);
+	big_mixed(&bad, 40000, "\\x");		/* an invalid escape */
+	big_mixed(&ctl, 40000, "\x01");		/* a raw control character */
+	const struct buf *ins[] = { &good, &bad, &ctl };
+	const char *names[] = { "valid", "bad escape", "control character" };
+	unsigned bad_runs = 0, not_away = 0, moved = 0;
+
+	for (size_t t = 0; t < 3; t++) {
+		for (size_t chunk = 65536; chunk <= 262144; chunk *= 4) {
+			struct offload_run ref = run_offload(ins[t], chunk, 0, BIG);
+			for (int mode = 1; mode <= 3; mode++) {
+				struct offload_run o = run_offload(ins[t], chunk, mode, BIG);
+				if (!same_run(&o, &ref)) {
+					bad_runs++;
+					tap_diag("%s, chunk %zu, mode %d: rc %d/%d, %zu/%zu bytes, why '%s'/'%s'",
+						 names[t], chunk, mode, o.rc, ref.rc, o.out.len,
+						 ref.out.len, o.why, ref.why);
+				}
+				not_away += !o.away;
+				moved += !o.stayed;
+				buf_free(&o.out);
+			}
+			if (t == 0)
+				ok(ref.rc == FRAME_READY && ref.next_ok && strncmp(ref.top, "jsonrpc=5,id=1,result=", 22) == 0,
+				   "  (in line, chunk %zu: a frame; members %s)", chunk, ref.top);
+			else
+				ok(ref.rc == FRAME_SYNTAX, "  (in line, chunk %zu: %s)", chunk, ref.why);
+			buf_free(&ref.out);
+		}
+	}
+	is_int(bad_runs, 0, "offloaded frames match in-line ones (valid, bad escape, control "
+	       "character; judged per piece, at the end, or handed back halfway)");
+	is_int(not_away, 0, "every one of them was offloaded");
+	is_int(moved, 0, "their bytes never moved while away, with room for the cap and a read");
+
+	/* the cap: an unclosed frame, offloaded, comes back too big */
+	struct buf open_frame;
+	buf_init(&open_frame);
+	buf_append(&open_frame, "{\"s\":\"", 6);
+	for (int i = 0; i < 400000; i++)
+		buf_append(&open_frame, "abcdefgh", 8);
+	struct offload_run ref = run_offload(&open_frame, 65536, 0, 3u << 20);
+	struct offload_run o = run_offload(&open_frame, 65536, 2, 3u << 20);
+	ok(o.away && o.rc == FRAME_TOO_BIG && ref.rc == FRAME_TOO_BIG,
+	   "an unclosed frame offloaded: too big at the cap, as in line");
+	buf_free(&o.out);
+	buf_free(&ref.out);
+
+	/* when it is refused */
+	struct framer f;
+	struct framer_offload job;
+	char *m;
+	size_t len;
+	framer_init(&f, FRAMER_CANON, BIG, 64);
+	framer_push(&f, "{\"a\":\"", 6);
+	ok(framer_next(&f, &m, &len) == FRAME_NEED_MORE && !framer_offload_begin(&f, 1024, 4096, &job),
+	   "not offloaded: fewer bytes than asked for");
+	ok(framer_offload_begin(&f, 4, 4096, &job) && framer_offloaded(&f) &&
+	   !framer_offload_begin(&f, 4, 4096, &job), "offloaded once, not twice");
+	framer_free(&f);
+	framer_init(&f, FRAMER_STRICT, BIG, 64);
+	framer_push(&f, "{\"a\":\"", 6);
+	framer_next(&f, &m, &len);
+	ok(!framer_offload_begin(&f, 1, 4096, &job), "not offloaded: not FRAMER_CANON");
+	framer_free(&f);
+	framer_init(&f, FRAMER_CANON, BIG, 64);
+	framer_push(&f, "{}{\"a\":", 7);
+	ok(framer_next(&f, &m, &len) == FRAME_READY && !framer_offload_begin(&f, 1, 4096, &job),
+	   "not offloaded: a frame is returned and not consumed");
+	framer_free(&f);
+
+	buf_free(&good);
+	buf_free(&bad);
+	buf_free(&ctl);
+	buf_free(&open_frame);
+}
+
 int main(void)
 {
 	test_basic();
@@ -420,5 +618,6 @@ int main(void)
 	test_lenient_too_big();
 	test_linear();
 	test_canon_mode();
+	test_offload();
 	return tap_done();
 }
