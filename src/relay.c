@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "canonworker.h"
 #include "exitcodes.h"
 #include "framer.h"
 #include "gate.h"
@@ -28,6 +29,8 @@
 
 #define HWM		(1u << 20)	/* output queue high-water mark */
 #define READ_CHUNK	(256u << 10)
+#define OFFLOAD_AT	(1u << 20)	/* a plugin frame this big is validated
+					 * on the second thread (canonworker.c) */
 #define FLUSH_SECONDS	5.0		/* to hand the host what is left, at exit */
 #define HOSTLOG_BURST	20.0		/* `log` notifications to the host ... */
 #define HOSTLOG_RATE	5.0		/* ... per second, after the burst */
@@ -46,6 +49,8 @@ struct relay {
 	bool refused;
 	bool trimmed;		/* start-up pages given back (memtrim) */
 	struct pipe_width plug_out_w, host_out_w;	/* wide for big messages */
+	struct canon_worker *worker;	/* NULL until a big message (or none) */
+	bool no_worker;			/* one could not be had: inline */
 	/* host log rate limit */
 	double log_tokens, log_last;
 	unsigned log_suppressed;
@@ -145,6 +150,8 @@ static void on_host_frames(struct relay *r)
 	}
 }
 
+static void maybe_offload(struct relay *r);
+
 static void on_plugin_frames(struct relay *r)
 {
 	struct gate_io io = { &r->to_plugin, &r->to_host, &r->from_plugin };
@@ -154,6 +161,7 @@ static void on_plugin_frames(struct relay *r)
 		enum frame_rc rc = framer_next(&r->from_plugin, &msg, &len);
 		switch (rc) {
 		case FRAME_NEED_MORE:
+			maybe_offload(r);
 			return;
 		case FRAME_READY:
 			switch (gate_from_plugin(r->gate, msg, len, &io)) {
@@ -192,6 +200,73 @@ static ssize_t read_into(int fd, struct framer *f)
 	if (n > 0)
 		framer_commit(f, (size_t)n);
 	return n;
+}
+
+/* A big frame still arriving: the rest of its validation goes to the
+ * second thread, which judges what is read while the next read is made
+ * (canonworker.h). Not after EOF: no more would come to finish it. */
+static void maybe_offload(struct relay *r)
+{
+	struct framer *f = &r->from_plugin;
+	struct framer_offload job;
+
+	if (r->no_worker || r->plugin_eof || r->kill_sent || framer_buffered(f) < OFFLOAD_AT)
+		return;
+	if (!r->worker) {
+		r->worker = canon_worker_new();
+		if (!r->worker) {
+			r->no_worker = true;
+			return;
+		}
+	}
+	if (framer_offload_begin(f, OFFLOAD_AT, READ_CHUNK, &job))
+		canon_worker_give(r->worker, &job);
+}
+
+/* While the thread has the frame, nothing is read past its cap: the
+ * verdict on the cap's worth decides (too big, or a frame). */
+static bool plugin_read_stalled(const struct relay *r)
+{
+	return framer_offloaded(&r->from_plugin) && framer_offload_full(&r->from_plugin);
+}
+
+/* Read the plugin's stdout and act on what is whole, or tell the thread
+ * what arrived. Returns read_into's count; EOF is noted. */
+static ssize_t plugin_read(struct relay *r)
+{
+	struct framer *f = &r->from_plugin;
+	if (plugin_read_stalled(r))
+		return -1;
+	ssize_t got = read_into(r->plug_out, f);
+	if (got == 0)
+		r->plugin_eof = true;
+	if (framer_offloaded(f)) {
+		if (got >= 0)
+			canon_worker_more(r->worker, framer_offload_avail(f),
+					  r->plugin_eof || framer_offload_full(f));
+	} else if (got > 0) {
+		on_plugin_frames(r);
+	}
+	return got;
+}
+
+/* Nothing more will be read from the plugin: a frame the thread has gets
+ * its verdict on what there is (done() waits for it). */
+static void plugin_read_end(struct relay *r)
+{
+	r->plugin_eof = true;
+	if (framer_offloaded(&r->from_plugin))
+		canon_worker_more(r->worker, framer_offload_avail(&r->from_plugin), true);
+}
+
+/* The thread's verdict: the frame is the framer's again, and acted on. */
+static void on_verdict(struct relay *r)
+{
+	struct framer_verdict v;
+	if (!canon_worker_take(r->worker, &v))
+		return;
+	framer_offload_end(&r->from_plugin, &v);
+	on_plugin_frames(r);
 }
 
 
@@ -241,16 +316,16 @@ static int poll_timeout(struct relay *r, double t)
 
 static bool done(struct relay *r, double t)
 {
-	if (!r->child_gone || !r->plugin_eof)
-		return false;
+	if (!r->child_gone || !r->plugin_eof || framer_offloaded(&r->from_plugin))
+		return false;	/* the thread still judges what the plugin sent */
 	return r->to_host.len == 0 || r->host_dead || t >= r->flush_deadline;
 }
 
 static void loop(struct relay *r)
 {
-	size_t cap = 6 + rpcproxy_max_fds(r->rpc);
+	size_t cap = 7 + rpcproxy_max_fds(r->rpc);
 	struct pollfd *fds = xcalloc(cap, sizeof(*fds));
-	enum { P_HIN, P_HOUT, P_POUT, P_PIN, P_CHILD, P_SIG, P_RPC };
+	enum { P_HIN, P_HOUT, P_POUT, P_PIN, P_CHILD, P_SIG, P_WORK, P_RPC };
 
 	for (;;) {
 		double t = now_s();
@@ -286,12 +361,14 @@ static void loop(struct relay *r)
 					       .events = POLLOUT };
 		/* The plugin's output feeds only the host queue: a plugin that
 		 * does not read its stdin must not stall its own output. */
-		fds[P_POUT] = (struct pollfd){ .fd = !r->plugin_eof && host_ok ? r->plug_out : -1,
-					       .events = POLLIN };
+		fds[P_POUT] = (struct pollfd){ .fd = !r->plugin_eof && host_ok && !plugin_read_stalled(r)
+						    ? r->plug_out : -1, .events = POLLIN };
 		fds[P_PIN] = (struct pollfd){ .fd = r->to_plugin.len && r->plug_in >= 0 ? r->plug_in : -1,
 					      .events = POLLOUT };
 		fds[P_CHILD] = (struct pollfd){ .fd = r->child_gone ? -1 : r->cfg->pidfd, .events = POLLIN };
 		fds[P_SIG] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
+		fds[P_WORK] = (struct pollfd){ .fd = framer_offloaded(&r->from_plugin)
+						    ? canon_worker_fd(r->worker) : -1, .events = POLLIN };
 		size_t nrpc = rpcproxy_pollfds(r->rpc, fds + P_RPC, cap - P_RPC);
 
 		int n = poll(fds, P_RPC + nrpc, poll_timeout(r, t));
@@ -313,13 +390,10 @@ static void loop(struct relay *r)
 				on_host_frames(r);
 			}
 		}
-		if (fds[P_POUT].revents) {
-			ssize_t got = read_into(r->plug_out, &r->from_plugin);
-			if (got == 0)
-				r->plugin_eof = true;
-			else if (got > 0)
-				on_plugin_frames(r);
-		}
+		if (fds[P_POUT].revents)
+			plugin_read(r);
+		if (fds[P_WORK].revents)
+			on_verdict(r);
 		/* Write what the reads just queued now, not after another
 		 * poll: one round trip then costs one poll per direction. */
 		if (r->to_plugin.len && r->plug_in >= 0 && buf_flush(r->plug_in, &r->to_plugin) < 0) {
@@ -339,10 +413,10 @@ static void loop(struct relay *r)
 		/* After the plugin died its stdout may hold no more; drain it. */
 		if (r->child_gone && !r->plugin_eof) {
 			ssize_t got;
-			while ((got = read_into(r->plug_out, &r->from_plugin)) > 0)
-				on_plugin_frames(r);
+			while ((got = plugin_read(r)) > 0)
+				;
 			if (got == 0 || r->kill_sent)
-				r->plugin_eof = true;
+				plugin_read_end(r);
 		}
 	}
 	free(fds);
@@ -398,6 +472,7 @@ int relay_run(const struct relay_cfg *cfg)
 	log_set_host_sink(host_log_sink, &r);
 
 	loop(&r);
+	canon_worker_free(r.worker);	/* idle by now: done() waited for it */
 
 	log_set_host_sink(NULL, NULL);
 	if (hin_flags >= 0)

@@ -401,11 +401,17 @@ void seccomp_filter_reaper_prog(struct sock_fprog *out)
 	compile(&rs, def, 0, out, "reaper");
 }
 
+/* glibc's create_thread() (sysdeps/nptl/pthread_create.c) */
+#define RUNNER_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | \
+			     CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS | \
+			     CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+
 uint32_t seccomp_filter_runner_rules(pid_t reaper, struct bpf_rules *rs)
 {
 	/* What relaying needs: byte I/O, polling, accepting the plugin's
 	 * connections, connecting upstream (AF_UNIX only), waiting for the
-	 * reaper, signals, time, memory. No open, no exec, no fork. */
+	 * reaper, signals, time, memory, a thread. No open, no exec, no
+	 * fork. */
 	static const char *const calls[] = {
 		"read", "write", "readv", "writev", "poll", "ppoll", "accept4",
 		"accept", "connect", "close", "shutdown", "waitid", "wait4",
@@ -437,6 +443,17 @@ uint32_t seccomp_filter_runner_rules(pid_t reaper, struct bpf_rules *rs)
 	rule_if(rs, SCMP_SYS(tgkill), SECCOMP_RET_ALLOW, ~0ULL, (uint64_t)getpid());
 	/* signalfd reads go through read; creating one needs signalfd4 */
 	allow_name(rs, "signalfd4");
+	/* Threads (canonworker.c): clone with exactly glibc's pthread_create
+	 * flags, so never a process and never a namespace; clone3's flags
+	 * live in memory a filter cannot read, so it says ENOSYS and glibc
+	 * falls back to clone. */
+	rule_if(rs, SCMP_SYS(clone), SECCOMP_RET_ALLOW, ~0ULL, RUNNER_THREAD_FLAGS);
+	rule(rs, SCMP_SYS(clone3), SECCOMP_RET_ERRNO | ENOSYS);
+	/* A new thread registers its rseq area (glibc aborts the process if
+	 * that fails once the main thread has one) and its robust futex
+	 * list: both name only the thread's own memory. */
+	allow_name(rs, "rseq");
+	allow_name(rs, "set_robust_list");
 	return def;
 }
 

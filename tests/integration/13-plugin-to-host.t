@@ -123,15 +123,27 @@ def huge_exponent():
         h.wait_exit()
 
 
+def threads(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return -1
+
+
 def big_allowed():
     # 50 MB answer under the default 64 MiB cap passes intact; while it
     # crosses, the runner's stdout pipe (lightningd's) is widened to 1 MiB
-    # (src/pipewidth.c), and given back its size once it is through.
+    # (src/pipewidth.c), and given back its size once it is through. It
+    # is validated on the runner's second thread (src/canonworker.c),
+    # started for the first big message and kept.
     F_GETPIPE_SZ = 1032
     n = 50 * 1024 * 1024
     with start() as h:
         fd = h.proc.stdout.fileno()
         before = fcntl.fcntl(fd, F_GETPIPE_SZ)
+        h.request("hello", ["bigresult", str(900 * 1024)], timeout=60)
+        is_(threads(h.proc.pid), 1, "after a 900 kB answer the runner has one thread")
         sizes = set()
         busy = threading.Event()
 
@@ -147,6 +159,10 @@ def big_allowed():
         is_(len(r.raw), len(b'{"jsonrpc":"2.0","id":' + compact(r.id) + b',"result":{"s":""}}') + n,
             "a 50 MB answer under the cap arrives whole")
         ok(r.json["result"]["s"] == "A" * n, "content intact")
+        is_(threads(h.proc.pid), 2, "it was validated on a second thread, kept for the next one")
+        r = h.request("hello", ["bigresult", str(3 * 1024 * 1024)], timeout=60)
+        ok(r.json["result"]["s"] == "A" * (3 * 1024 * 1024) and threads(h.proc.pid) == 2,
+           "a second big answer, on the same thread, intact")
         ok(1 << 20 in sizes, "while it crossed, the host's pipe was 1 MiB wide (seen: %s)"
            % sorted(sizes))
         r = h.request("hello", ["echo", "x"])     # the runner has looped again

@@ -18,15 +18,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "canonworker.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "policy.h"
@@ -310,6 +314,73 @@ static void t_signal_status(void)
 	tap_ok(rc == 128 + SIGUSR1, "plugin killed by SIGUSR1 -> %d (got %d)", 128 + SIGUSR1, rc);
 }
 
+/* In the confined runner: the validation thread starts and judges a
+ * frame handed to it. */
+static bool confined_thread_works(void)
+{
+	struct canon_worker *w = canon_worker_new();
+	struct framer f;
+	struct framer_offload job;
+	struct framer_verdict v;
+	char *m;
+	size_t len;
+	bool good = false;
+
+	if (!w)
+		return false;
+	framer_init(&f, FRAMER_CANON, 1u << 20, 64);
+	framer_push(&f, "{\"a\": [1, 2", strlen("{\"a\": [1, 2"));
+	if (framer_next(&f, &m, &len) == FRAME_NEED_MORE && framer_offload_begin(&f, 1, 4096, &job)) {
+		canon_worker_give(w, &job);
+		framer_push(&f, "]}", 2);
+		canon_worker_more(w, framer_offload_avail(&f), true);
+		struct pollfd p = { .fd = canon_worker_fd(w), .events = POLLIN };
+		if (poll(&p, 1, 5000) == 1 && canon_worker_take(w, &v)) {
+			framer_offload_end(&f, &v);
+			good = framer_next(&f, &m, &len) == FRAME_READY && len == 11 &&
+			       memcmp(m, "{\"a\":[1,2]}", 11) == 0;
+		}
+	}
+	canon_worker_free(w);
+	framer_free(&f);
+	return good;
+}
+
+#if !defined(PR_SANITIZED)
+/* In the confined runner: clone for anything but a plain thread fails.
+ * Should one succeed, the child leaves at once. */
+static int confined_clone_refused(void)
+{
+	const unsigned long thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM |
+				     CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS |
+				     CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	int code = 0;
+	long r = syscall(SYS_clone, (unsigned long)SIGCHLD, 0L, 0L, 0L, 0L);
+	if (r == 0)
+		_exit(0);
+	long r2 = syscall(SYS_clone, (unsigned long)(CLONE_VM | CLONE_VFORK | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (r2 == 0)
+		_exit(0);
+	if (r >= 0 || r2 >= 0)
+		code |= 128;
+	/* with namespace flags the kernel would refuse CLONE_THREAD anyway
+	 * (EINVAL); the filter must refuse it first (EPERM) */
+	errno = 0;
+	r = syscall(SYS_clone, thread | CLONE_NEWUSER, 0L, 0L, 0L, 0L);
+	if (r >= 0 || errno != EPERM)
+		code |= 256;
+	struct clone_args { unsigned long long flags, pidfd, child_tid, parent_tid,
+			    exit_signal, stack, stack_size, tls; } ca = { .exit_signal = SIGCHLD };
+	errno = 0;
+	r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r == 0)
+		_exit(0);
+	if (r >= 0 || errno != ENOSYS)
+		code |= 512;
+	return code;
+}
+#endif
+
 /* spawn_confine_runner: connect() to a unix socket still works, open()
  * does not. Run in a child so this process stays unconfined. */
 static void t_confine(void)
@@ -347,6 +418,12 @@ static void t_confine(void)
 			code |= 16;
 		if (kill(1, 0) == 0 || kill(getppid(), 0) == 0)
 			code |= 32;
+		if (!confined_thread_works())
+			code |= 64;
+#if !defined(PR_SANITIZED)
+		/* the filter only logs in sanitizer builds: these would run */
+		code |= confined_clone_refused();
+#endif
 		_exit(code);
 	}
 	int st;
@@ -364,7 +441,11 @@ static void t_confine(void)
 	tap_ok(!(code & 8), "confined runner cannot create an AF_INET socket");
 	tap_ok(!(code & 16), "confined runner cannot fork");
 	tap_ok(!(code & 32), "confined runner cannot signal anything but the reaper");
+	tap_ok(!(code & 128), "confined runner cannot clone a process (fork's flags, or vfork's)");
+	tap_ok(!(code & 256), "confined runner cannot clone a thread into new namespaces");
+	tap_ok(!(code & 512), "confined runner: clone3 says ENOSYS (its flags cannot be checked)");
 #endif
+	tap_ok(!(code & 64), "confined runner can start the validation thread, and it judges a frame");
 	close(ls);
 	unlink(path);
 	rmdir(dir);
