@@ -99,4 +99,31 @@ case(early_garbage)
 case(lambda: one("bigresult", str(50 * 1024 * 1024), ["size", "large", "cap", "limit", "long"], CAP))
 case(lambda: one("biglog", str(50 * 1024 * 1024), ["size", "large", "cap", "limit", "long"], CAP))
 case(lambda: one("bigresult", str(2 * 1024 * 1024), ["size", "large", "cap", "limit", "long"], CAP))
+# through the runner's second thread (messages of 1 MiB or more,
+# src/canonworker.c): a flaw 20 MB in, and the cap reached there
+CAP8 = policy(sandbox={"limits": {"message": "8M"}})
+case(lambda: one("bigbad", str(20 * 1024 * 1024), ["control"]))
+case(lambda: one("bigresult", str(20 * 1024 * 1024), ["size", "large", "cap", "limit", "long"], CAP8))
+
+
+def big_half_then_gone():
+    # the plugin dies 5 MB into an answer: nothing of it reaches the host,
+    # and the runner, whose thread holds the half message, still ends
+    with runner(HOSTILE) as h:
+        h.start()
+        h.handshake()
+        k = len(h.messages_from_plugin)
+        rid = h.next_id("hello")
+        h.send({"jsonrpc": "2.0", "id": rid, "method": "hello",
+                "params": ["bighalf", str(5 * 1024 * 1024)]})
+        try:
+            st = h.wait_exit(10)
+        except HostTimeout:
+            st = None
+        is_(st, 3, "the runner exits with the plugin's status")
+        is_(only_runner_logs(h.messages_from_plugin[k:]), [],
+            "the host sees nothing of the half answer")
+
+
+case(big_half_then_gone)
 done()

@@ -248,6 +248,17 @@ def act(rid, action, arg):
         n = int(arg)
         w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"s":"' + b"A" * n + b'"}}\n\n')
         return False
+    elif action == "bigbad":
+        # big enough for the runner's second thread, the flaw near its end
+        n = int(arg)
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"s":"' + b"A" * n + b'\x01"}}\n\n')
+        return False
+    elif action == "bighalf":
+        # half of a big answer, then gone
+        n = int(arg)
+        w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"s":"' + b"A" * n)
+        sys.stdout.flush()
+        os._exit(3)
     elif action == "biglog":
         n = int(arg)
         w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"info","message":"'
