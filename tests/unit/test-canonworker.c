@@ -58,6 +58,19 @@ static bool wait_readable(int fd, int ms)
 	return poll(&p, 1, ms) == 1;
 }
 
+/* One read's worth of in from i on, of random size up to maxchunk, into
+ * the framer as read_into() does; returns its size. */
+static size_t push_piece(struct framer *f, const struct buf *in, size_t i, size_t maxchunk,
+			 unsigned long long *rnd)
+{
+	size_t k = 1 + tap_rnd(rnd, (unsigned)maxchunk);
+	if (k > in->len - i)
+		k = in->len - i;
+	memcpy(framer_tail(f, maxchunk), buf_head(in) + i, k);
+	framer_commit(f, k);
+	return k;
+}
+
 /* Push `in` as the relay reads: pieces of random size up to `maxchunk`;
  * with a worker, the frame goes to it at 1 MiB and is told of every
  * piece. */
@@ -74,12 +87,7 @@ static struct outcome run(struct canon_worker *w, const struct buf *in, size_t m
 	for (;;) {
 		if (framer_offloaded(&f)) {
 			if (i < in->len && !framer_offload_full(&f)) {
-				size_t k = 1 + tap_rnd(rnd, (unsigned)maxchunk);
-				if (k > in->len - i)
-					k = in->len - i;
-				memcpy(framer_tail(&f, maxchunk), buf_head(in) + i, k);
-				framer_commit(&f, k);
-				i += k;
+				i += push_piece(&f, in, i, maxchunk, rnd);
 				canon_worker_more(w, framer_offload_avail(&f),
 						  i >= in->len || framer_offload_full(&f));
 			}
@@ -94,12 +102,7 @@ static struct outcome run(struct canon_worker *w, const struct buf *in, size_t m
 				continue;
 			framer_offload_end(&f, &v);
 		} else if (i < in->len) {
-			size_t k = 1 + tap_rnd(rnd, (unsigned)maxchunk);
-			if (k > in->len - i)
-				k = in->len - i;
-			memcpy(framer_tail(&f, maxchunk), buf_head(in) + i, k);
-			framer_commit(&f, k);
-			i += k;
+			i += push_piece(&f, in, i, maxchunk, rnd);
 		}
 		o.rc = framer_next(&f, &m, &len);
 		if (o.rc != FRAME_NEED_MORE)
