@@ -71,7 +71,8 @@ static bool wants_pages(const struct canon_worker *w)
 	return w->busy && !w->last && !w->no_populate && w->ready_to < ahead_goal(w);
 }
 
-/* Fault in the next step of pages ahead of the reads (unlocked). */
+/* Fault in the next step of pages ahead of the reads: called locked, it
+ * drops the lock for the madvise. */
 static void populate_step(struct canon_worker *w)
 {
 	size_t from = w->ready_to > w->avail ? w->ready_to : w->avail;
