@@ -13,9 +13,6 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
-/* A private anonymous mapping of n bytes, and growing one (may move it). */
-void *xmap(size_t n);
-void *xremap(void *p, size_t old, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,6 +5,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "buf.h"
+#include "exitcodes.h"
+#include "log.h"
 #include "util.h"
 
 void buf_init(struct buf *b)
@@ -26,14 +28,17 @@ void buf_init(struct buf *b)
  * changes. */
 #define BIG_MIN (2u << 20)
 
-static void grow_big(struct buf *b, size_t cap)
+/* Make data a mapping of cap (>= BIG_MIN) bytes that holds the live
+ * bytes; cap is set. false, and nothing changed, when the memory cannot be
+ * had (mremap and mmap refuse address space under strict overcommit). */
+static bool grow_big(struct buf *b, size_t cap)
 {
-	char *d;
-
-	if (b->cap >= BIG_MIN) {
-		d = xremap(b->data, b->cap, cap);
-	} else {
-		d = xmap(cap);
+	char *d = b->cap >= BIG_MIN ? mremap(b->data, b->cap, cap, MREMAP_MAYMOVE)
+				    : mmap(NULL, cap, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d == MAP_FAILED)
+		return false;
+	if (b->cap < BIG_MIN) {
 		if (b->len)
 			memcpy(d, b->data + b->start, b->len);	/* < BIG_MIN bytes, once */
 		free(b->data);
@@ -41,35 +46,26 @@ static void grow_big(struct buf *b, size_t cap)
 	}
 	madvise(d, cap, MADV_HUGEPAGE);
 	b->data = d;
+	b->cap = cap;
+	return true;
+}
+
+/* The live bytes to the front, where growing finds them. */
+static void compact(struct buf *b)
+{
+	memmove(b->data, b->data + b->start, b->len);
+	b->start = 0;
 }
 
 bool buf_reserve(struct buf *b, size_t total)
 {
-	if (b->start) {
-		memmove(b->data, b->data + b->start, b->len);
-		b->start = 0;
-	}
+	if (b->start)
+		compact(b);
 	if (total <= b->cap)
 		return true;
 	if (total < BIG_MIN)
 		total = BIG_MIN;
-	total = (total + 4095) & ~(size_t)4095;
-	/* The shortfall is only address space until the bytes arrive, but
-	 * mremap may still refuse it (overcommit): then nothing changes. */
-	char *d = b->cap >= BIG_MIN ? mremap(b->data, b->cap, total, MREMAP_MAYMOVE)
-				    : mmap(NULL, total, PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (d == MAP_FAILED)
-		return false;
-	if (b->cap < BIG_MIN) {
-		if (b->len)
-			memcpy(d, b->data, b->len);	/* < BIG_MIN bytes, once */
-		free(b->data);
-	}
-	madvise(d, total, MADV_HUGEPAGE);
-	b->data = d;
-	b->cap = total;
-	return true;
+	return grow_big(b, (total + 4095) & ~(size_t)4095);
 }
 
 void buf_free(struct buf *b)
@@ -85,20 +81,18 @@ char *buf_tail(struct buf *b, size_t want)
 {
 	if (b->len == 0)
 		b->start = 0;
-	if (b->start + b->len + want > b->cap && b->start > 0) {
-		/* Move the live bytes to the front before growing. */
-		memmove(b->data, b->data + b->start, b->len);
-		b->start = 0;
-	}
+	if (b->start + b->len + want > b->cap && b->start > 0)
+		compact(b);
 	if (b->start + b->len + want > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < b->start + b->len + want)
 			cap *= 2;
-		if (cap >= BIG_MIN)
-			grow_big(b, cap);
-		else
+		if (cap < BIG_MIN) {
 			b->data = xrealloc(b->data, cap);
-		b->cap = cap;
+			b->cap = cap;
+		} else if (!grow_big(b, cap)) {
+			die(PR_EXIT_RUNNER, "out of memory");
+		}
 	}
 	return b->data + b->start + b->len;
 }

@@ -8,7 +8,8 @@
  * one byte at a time stays O(n). f->examined counts the bytes examined so
  * the unit test can prove that without timing anything.
  *
- * Must not: use jansson, do I/O, log or exit, or hold more than one frame
+ * Must not: use jansson, do I/O, log or exit (but abort() when a caller
+ * would move an offloaded frame's bytes), or hold more than one frame
  * (plus the caller's unconsumed pushes) in memory. Whitespace between frames
  * is dropped as soon as it is seen, and the tail of an oversized lenient
  * frame is discarded as it arrives.
@@ -115,9 +116,31 @@ const struct canon_top *framer_canon_top(const struct framer *f)
 	return f->mode == FRAMER_CANON && f->returned ? &f->top : NULL;
 }
 
+/* What the stream's verdict on the frame's first `avail` bytes means. */
 static enum frame_rc canon_verdict(struct framer *f, enum canon_step st, size_t avail,
 				   size_t inlen, size_t outlen, const struct canon_err *errp,
-				   char **msg, size_t *len);
+				   char **msg, size_t *len)
+{
+	f->examined = canon_stream_work(f->canon);
+	switch (st) {
+	case CANON_MORE:
+		if (avail >= f->max)
+			return framer_fail(f, FRAME_TOO_BIG, "JSON message too big");
+		f->scan = avail;
+		return FRAME_NEED_MORE;
+	case CANON_FAILED:
+		snprintf(f->why_buf, sizeof(f->why_buf), "%s at byte %zu", errp->why, errp->offset);
+		return framer_fail(f, errp->rc == CANON_DEPTH ? FRAME_TOO_DEEP : FRAME_SYNTAX,
+				   f->why_buf);
+	case CANON_DONE:
+		break;
+	}
+	f->started = false;
+	f->scan = f->ret_len = inlen;
+	f->canon_len = outlen;
+	f->returned = true;
+	return framer_pending(f, msg, len);
+}
 
 /* FRAMER_CANON: the scan is canon_stream's; the frame starts at the head
  * (begin is 0) once its '{' is seen. */
@@ -147,32 +170,6 @@ static enum frame_rc framer_next_canon(struct framer *f, char **msg, size_t *len
 	enum canon_step st = canon_stream_feed(f->canon, f->in.data + f->in.start, avail,
 					       &inlen, &outlen, &f->top, &err);
 	return canon_verdict(f, st, avail, inlen, outlen, &err, msg, len);
-}
-
-/* What the stream's verdict on the frame's first `avail` bytes means. */
-static enum frame_rc canon_verdict(struct framer *f, enum canon_step st, size_t avail,
-				   size_t inlen, size_t outlen, const struct canon_err *errp,
-				   char **msg, size_t *len)
-{
-	f->examined = canon_stream_work(f->canon);
-	switch (st) {
-	case CANON_MORE:
-		if (avail >= f->max)
-			return framer_fail(f, FRAME_TOO_BIG, "JSON message too big");
-		f->scan = avail;
-		return FRAME_NEED_MORE;
-	case CANON_FAILED:
-		snprintf(f->why_buf, sizeof(f->why_buf), "%s at byte %zu", errp->why, errp->offset);
-		return framer_fail(f, errp->rc == CANON_DEPTH ? FRAME_TOO_DEEP : FRAME_SYNTAX,
-				   f->why_buf);
-	case CANON_DONE:
-		break;
-	}
-	f->started = false;
-	f->scan = f->ret_len = inlen;
-	f->canon_len = outlen;
-	f->returned = true;
-	return framer_pending(f, msg, len);
 }
 
 enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)

@@ -150,7 +150,26 @@ static void on_host_frames(struct relay *r)
 	}
 }
 
-static void maybe_offload(struct relay *r);
+/* A big frame still arriving: the rest of its validation goes to the
+ * second thread, which judges what is read while the next read is made
+ * (canonworker.h). Not after EOF: no more would come to finish it. */
+static void maybe_offload(struct relay *r)
+{
+	struct framer *f = &r->from_plugin;
+	struct framer_offload job;
+
+	if (r->no_worker || r->plugin_eof || r->kill_sent || framer_buffered(f) < OFFLOAD_AT)
+		return;
+	if (!r->worker) {
+		r->worker = canon_worker_new();
+		if (!r->worker) {
+			r->no_worker = true;
+			return;
+		}
+	}
+	if (framer_offload_begin(f, OFFLOAD_AT, READ_CHUNK, &job))
+		canon_worker_give(r->worker, &job);
+}
 
 static void on_plugin_frames(struct relay *r)
 {
@@ -200,27 +219,6 @@ static ssize_t read_into(int fd, struct framer *f)
 	if (n > 0)
 		framer_commit(f, (size_t)n);
 	return n;
-}
-
-/* A big frame still arriving: the rest of its validation goes to the
- * second thread, which judges what is read while the next read is made
- * (canonworker.h). Not after EOF: no more would come to finish it. */
-static void maybe_offload(struct relay *r)
-{
-	struct framer *f = &r->from_plugin;
-	struct framer_offload job;
-
-	if (r->no_worker || r->plugin_eof || r->kill_sent || framer_buffered(f) < OFFLOAD_AT)
-		return;
-	if (!r->worker) {
-		r->worker = canon_worker_new();
-		if (!r->worker) {
-			r->no_worker = true;
-			return;
-		}
-	}
-	if (framer_offload_begin(f, OFFLOAD_AT, READ_CHUNK, &job))
-		canon_worker_give(r->worker, &job);
 }
 
 /* While the thread has the frame, nothing is read past its cap: the

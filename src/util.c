@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include "exitcodes.h"
 #include "log.h"
@@ -40,23 +39,6 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		die_oom();
-	return p;
-}
-
-/* Anonymous mappings for big buffers (buf.c): they grow with mremap. */
-void *xmap(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		die_oom();
-	return p;
-}
-
-void *xremap(void *p, size_t old, size_t n)
-{
-	p = mremap(p, old, n, MREMAP_MAYMOVE);
-	if (p == MAP_FAILED)
 		die_oom();
 	return p;
 }

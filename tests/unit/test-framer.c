@@ -1,8 +1,11 @@
 /* test-framer.c - framer.c: boundaries, chunking, caps, lenient resync, and
  * proof (by the examined-bytes counter, not by timing) that it never
  * rescans. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "framer.h"
 #include "tap.h"
 #include "util.h"
@@ -577,6 +580,27 @@ static void test_offload(void)
 	   "an unclosed frame offloaded: too big at the cap, as in line");
 	buf_free(&o.out);
 	buf_free(&ref.out);
+
+	/* asking for more tail than the reservation while away would move
+	 * the bytes under the other thread: the framer aborts instead */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct framer d;
+		struct framer_offload dj;
+		char *dm;
+		size_t dl;
+		framer_init(&d, FRAMER_CANON, 2u << 20, 64);
+		framer_push(&d, "{\"a\":\"", 6);
+		framer_next(&d, &dm, &dl);
+		if (!framer_offload_begin(&d, 1, 4096, &dj))
+			_exit(2);
+		framer_tail(&d, 4u << 20);
+		_exit(0);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+	   "a tail that would move an offloaded frame: abort, not a silent move (status %d)", st);
 
 	/* when it is refused */
 	struct framer f;
