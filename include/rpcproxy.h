@@ -9,11 +9,14 @@
 #include <stddef.h>
 #include "policy.h"
 
+struct evset;
 struct learn;
 struct rpcproxy;
 
+/* ev (may be NULL): the relay's evset, which the connections' descriptors
+ * are closed through (evset_close). */
 struct rpcproxy *rpcproxy_new(int listen_fd, const struct policy *pol,
-			      bool audit, struct learn *learn);
+			      bool audit, struct learn *learn, struct evset *ev);
 void rpcproxy_free(struct rpcproxy *rp);
 /* The host's socket path, from init; connections wait for it. */
 void rpcproxy_set_upstream(struct rpcproxy *rp, const char *path);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "evset.h"
 #include "framer.h"
 #include "jsbound.h"
 #include "jsonrpc.h"
@@ -44,6 +45,7 @@ struct conn {
 
 struct rpcproxy {
 	int listen_fd;
+	struct evset *ev;	/* the relay's: a conn's fds are closed through it */
 	const struct policy *pol;
 	bool audit;
 	struct learn *learn;
@@ -59,10 +61,11 @@ struct rpcproxy {
 enum { ROLE_LISTEN, ROLE_DOWN, ROLE_UP };
 
 struct rpcproxy *rpcproxy_new(int listen_fd, const struct policy *pol,
-			      bool audit, struct learn *learn)
+			      bool audit, struct learn *learn, struct evset *ev)
 {
 	struct rpcproxy *rp = xcalloc(1, sizeof(*rp));
 	rp->listen_fd = listen_fd;
+	rp->ev = ev;
 	rp->pol = pol;
 	rp->audit = audit;
 	rp->learn = learn;
@@ -72,12 +75,12 @@ struct rpcproxy *rpcproxy_new(int listen_fd, const struct policy *pol,
 	return rp;
 }
 
-static void conn_free(struct conn *c)
+static void conn_free(struct rpcproxy *rp, struct conn *c)
 {
 	if (c->down >= 0)
-		close(c->down);
+		evset_close(rp->ev, c->down);
 	if (c->up >= 0)
-		close(c->up);
+		evset_close(rp->ev, c->up);
 	framer_free(&c->in);
 	buf_free(&c->to_up);
 	buf_free(&c->to_down);
@@ -91,7 +94,7 @@ void rpcproxy_free(struct rpcproxy *rp)
 	if (!rp)
 		return;
 	for (size_t i = 0; i < rp->nconns; i++)
-		conn_free(rp->conns[i]);
+		conn_free(rp, rp->conns[i]);
 	rpcgate_free(rp->gate);
 	free(rp->upstream);
 	free(rp);
@@ -384,7 +387,7 @@ void rpcproxy_events(struct rpcproxy *rp, const struct pollfd *fds, size_t n,
 		if (c->down_eof && c->up < 0 && !c->to_up.len)
 			c->closing = true;
 		if (conn_finished(c)) {
-			conn_free(c);
+			conn_free(rp, c);
 			rp->conns[i] = rp->conns[--rp->nconns];
 			continue;
 		}
