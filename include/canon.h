@@ -94,6 +94,18 @@ void canon_stream_free(struct canon_stream *s);
 enum canon_step canon_stream_feed(struct canon_stream *s, char *text,
 				  size_t avail, size_t *inlen, size_t *outlen,
 				  struct canon_top *top, struct canon_err *err);
+/* One call of a stream's parse over the bytes there are, with the
+ * canonical text appended to out instead of written over the input (which
+ * stays as it was: a caller that must still read the raw bytes, to find
+ * where an invalid message ends or to sniff its id, can). CANON_DONE: the
+ * message took in[0..*inlen), out grew by its canonical form, *top holds
+ * its members (offsets relative to where it starts in out); CANON_MORE:
+ * in[0..avail) is a consistent but unfinished message; CANON_FAILED: *err
+ * says why. Out grows only on CANON_DONE. */
+enum canon_step canon_json_prefix(const char *in, size_t avail, unsigned max_depth,
+				  struct buf *out, size_t *inlen, struct canon_top *top,
+				  struct canon_err *err);
+
 /* Bytes of string, number and literal text the scanners have examined in
  * all messages so far (a test's measure of rescanning). */
 size_t canon_stream_work(const struct canon_stream *s);

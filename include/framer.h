@@ -17,7 +17,12 @@
 
 enum framer_mode {
 	FRAMER_STRICT,	/* plugin side: over-deep or oversized ends the stream */
-	FRAMER_LENIENT,	/* host side: oversized frames are skipped, not fatal */
+	FRAMER_LENIENT,	/* oversized frames are skipped, not fatal */
+	FRAMER_HOST,	/* host side: FRAMER_LENIENT, and a frame that is
+			 * already whole when its first bytes are examined is
+			 * framed by validating it: handed out canonical, one
+			 * pass (framer_canon_top() says so). Any other frame,
+			 * valid or not, comes raw, as in FRAMER_LENIENT. */
 	FRAMER_CANON,	/* plugin side: FRAMER_STRICT, and every frame is
 			 * strict JSON, handed out canonical (invalid JSON is
 			 * FRAME_SYNTAX, or FRAME_TOO_DEEP, and final) */
@@ -70,11 +75,17 @@ struct framer {
 	enum frame_rc fail_rc;
 	size_t examined;	/* bytes ever examined by the scanner (tests
 				 * assert it stays <= bytes pushed: no rescans) */
+	size_t retried;		/* FRAMER_HOST: bytes a validation examined
+				 * that the scan then examined again (a frame
+				 * not whole at first sight, or invalid): at
+				 * most what was buffered at each frame's start */
 	/* FRAMER_CANON: the frame's validation so far, and once it is
 	 * returned, its canonical length and top-level members */
 	struct canon_stream *canon;
 	size_t canon_len;
 	struct canon_top top;
+	bool canonical;		/* the returned frame is canonical, top valid */
+	struct buf canon_out;	/* FRAMER_HOST: a returned frame's canonical text */
 	char why_buf[160];
 	enum framer_offload_state offload;
 	struct framer_verdict verdict;	/* OFFLOAD_BACK: to be acted on */
@@ -109,10 +120,12 @@ void framer_consume(struct framer *f);
  * when no whole frame is returned. So a big message that is
  * forwarded is never copied (only the bytes after it are, fewer than one
  * read). */
-void framer_take(struct framer *f, size_t keep, struct buf *out);
+void framer_take(struct framer *f, size_t keep, struct buf *out);	/* not FRAMER_HOST */
 const char *framer_why(const struct framer *f);
-/* FRAMER_CANON, a frame returned: its bytes (*msg, *len of framer_next)
- * are its canonical form, and these its top-level members; else NULL. */
+/* A frame returned canonical (always in FRAMER_CANON; in FRAMER_HOST when
+ * it was whole at first sight and strict JSON): its bytes (*msg, *len of
+ * framer_next) are its canonical form, and these its top-level members;
+ * else NULL (a raw frame, for the caller to judge). */
 const struct canon_top *framer_canon_top(const struct framer *f);
 size_t framer_buffered(const struct framer *f);	/* bytes held */
 

@@ -17,10 +17,11 @@ struct framer;
 struct gate_io {
 	struct buf *to_plugin;	/* whole messages for the plugin's stdin */
 	struct buf *to_host;	/* whole messages for lightningd (our stdout) */
-	/* The framer that returned the frame given to gate_from_plugin(), or
-	 * NULL. A message forwarded whole then leaves in its storage
-	 * (framer_take) instead of being copied; the caller's
-	 * framer_consume() afterwards is harmless. */
+	/* The framer that returned the frame given to gate_from_plugin() or
+	 * gate_from_host(), or NULL. A frame it returned canonical
+	 * (framer_canon_top) is not parsed again. A plugin message forwarded
+	 * whole then leaves in its storage (framer_take) instead of being
+	 * copied; the caller's framer_consume() afterwards is harmless. */
 	struct framer *frame_src;
 };
 

@@ -1275,6 +1275,33 @@ int canon_json_top(const char *in, size_t len, unsigned max_depth,
 	return 0;
 }
 
+enum canon_step canon_json_prefix(const char *in, size_t avail, unsigned max_depth,
+				  struct buf *out, size_t *inlen, struct canon_top *top,
+				  struct canon_err *err)
+{
+	struct canon_err dummy;
+	struct cx c;
+	/* Output never exceeds the input; nothing is committed unless done. */
+	char *o = buf_tail(out, avail ? avail : 1);
+
+	cx_init(&c, max_depth, false, top);
+	c.in = (const unsigned char *)in;
+	c.len = avail;
+	c.err = err ? err : &dummy;
+	err_clear(c.err);
+	c.start = o;
+	c.o = o;
+	int rc = parse(&c);
+	cx_release(&c);
+	if (rc == SUSPEND)
+		return CANON_MORE;
+	if (rc < 0)
+		return CANON_FAILED;
+	*inlen = c.pos;
+	buf_commit(out, (size_t)(c.o - c.start));
+	return CANON_DONE;
+}
+
 int canon_json_inplace(char *text, size_t len, unsigned max_depth,
 		       size_t *outlen, struct canon_top *top, struct canon_err *err)
 {

@@ -17,7 +17,9 @@
  * FRAMER_CANON hands the scanning to canon_stream (canon.c): the frame is
  * validated and canonicalised in place while it arrives, and ends where
  * its top-level object closes; the size cap and the final errors are the
- * strict mode's.
+ * strict mode's. FRAMER_HOST first tries the same on a frame that is whole
+ * at its start (host_frame_whole), into a buffer of its own, and scans
+ * only when that does not find a valid frame within the cap.
  *
  * Called by the relay (one framer per direction); fuzzed by fuzz-framer.c. */
 #include <stdint.h>
@@ -41,6 +43,7 @@ void framer_init(struct framer *f, enum framer_mode mode, size_t max,
 void framer_free(struct framer *f)
 {
 	buf_free(&f->in);
+	buf_free(&f->canon_out);
 	canon_stream_free(f->canon);
 	f->canon = NULL;
 }
@@ -86,8 +89,10 @@ static enum frame_rc framer_fail(struct framer *f, enum frame_rc rc,
 	f->fail_rc = rc;
 	f->why = why;
 	f->returned = false;
+	f->canonical = false;
 	f->scan = 0;
 	buf_free(&f->in);
+	buf_free(&f->canon_out);
 	return rc;
 }
 
@@ -100,6 +105,11 @@ static bool is_ws(unsigned char c)
 static enum frame_rc framer_pending(struct framer *f, char **msg,
 				    size_t *len)
 {
+	if (f->canonical && f->mode == FRAMER_HOST) {
+		*msg = f->canon_out.data + f->canon_out.start;
+		*len = f->canon_len;
+		return FRAME_READY;
+	}
 	*msg = f->in.data + f->in.start + f->begin;
 	if (f->skipping) {
 		*len = f->scan - f->begin;
@@ -107,13 +117,43 @@ static enum frame_rc framer_pending(struct framer *f, char **msg,
 			*len = FRAMER_PREFIX_KEEP;
 		return FRAME_TOO_BIG;
 	}
-	*len = f->mode == FRAMER_CANON ? f->canon_len : f->ret_len - f->begin;
+	*len = f->canonical ? f->canon_len : f->ret_len - f->begin;
 	return FRAME_READY;
 }
 
 const struct canon_top *framer_canon_top(const struct framer *f)
 {
-	return f->mode == FRAMER_CANON && f->returned ? &f->top : NULL;
+	return f->returned && f->canonical ? &f->top : NULL;
+}
+
+/* FRAMER_HOST, at a frame's first byte (the head): lightningd writes each
+ * message whole, so it is usually all here, and validating it finds its
+ * end as the scan would, in the same pass that canonicalises it. The
+ * output goes to canon_out, not over the input: a frame that turns out
+ * unfinished, invalid or over the cap is then framed by the scan from its
+ * first byte, raw, exactly as FRAMER_LENIENT frames it. Validating is
+ * tried once per frame, so what it examined in vain is at most what was
+ * buffered at the frame's start (f->retried). */
+static bool host_frame_whole(struct framer *f)
+{
+	size_t avail = f->in.len < f->max ? f->in.len : f->max;
+	size_t inlen = 0;
+	struct canon_err err;
+
+	buf_consume(&f->canon_out, f->canon_out.len);
+	enum canon_step st = canon_json_prefix(buf_head(&f->in), avail, f->max_depth,
+					       &f->canon_out, &inlen, &f->top, &err);
+	if (st != CANON_DONE) {
+		f->retried += st == CANON_FAILED && err.offset < avail ? err.offset + 1 : avail;
+		return false;
+	}
+	f->examined += inlen;
+	f->canon_len = f->canon_out.len;
+	f->scan = f->ret_len = inlen;
+	f->started = false;
+	f->returned = true;
+	f->canonical = true;
+	return true;
 }
 
 /* What the stream's verdict on the frame's first `avail` bytes means. */
@@ -139,6 +179,7 @@ static enum frame_rc canon_verdict(struct framer *f, enum canon_step st, size_t 
 	f->scan = f->ret_len = inlen;
 	f->canon_len = outlen;
 	f->returned = true;
+	f->canonical = true;
 	return framer_pending(f, msg, len);
 }
 
@@ -219,6 +260,8 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 			f->begin = 0;
 			f->started = true;
 			f->bnd = (struct jsbound){ 0 };
+			if (f->mode == FRAMER_HOST && host_frame_whole(f))
+				return framer_pending(f, msg, len);
 		}
 		/* Never scan past the cap: a frame not closed within it is too
 		 * big, whatever follows (the lenient skip goes on to its end). */
@@ -273,6 +316,9 @@ void framer_consume(struct framer *f)
 	if (!f->returned)
 		return;
 	f->returned = false;
+	f->canonical = false;
+	buf_consume(&f->canon_out, f->canon_out.len);
+	buf_trim(&f->canon_out);
 	if (f->skipping) {
 		buf_consume(&f->in, f->scan);	/* the prefix and all scanned */
 		f->scan = 0;
@@ -287,7 +333,8 @@ void framer_consume(struct framer *f)
 
 void framer_take(struct framer *f, size_t keep, struct buf *out)
 {
-	if (!f->returned || f->skipping || keep > f->ret_len - f->begin)
+	if (!f->returned || f->skipping || keep > f->ret_len - f->begin ||
+	    f->mode == FRAMER_HOST)
 		return;		/* nothing whole to hand over (see the contract) */
 	struct buf rest;
 	buf_free(out);
@@ -300,6 +347,7 @@ void framer_take(struct framer *f, size_t keep, struct buf *out)
 	out->len = keep;
 	f->in = rest;
 	f->returned = false;
+	f->canonical = false;
 	f->scan -= f->ret_len;
 	f->ret_len = 0;
 }

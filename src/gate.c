@@ -348,7 +348,11 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 	struct rpcmsg m;
 	char why[256];
 
-	if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why, sizeof(why)) < 0) {
+	const struct canon_top *top = io->frame_src ? framer_canon_top(io->frame_src) : NULL;
+	if (top) {
+		jsonrpc_decode_canonical(frame, len, top, &m);	/* validated as framed */
+	} else if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why,
+				       sizeof(why)) < 0) {
 		host_not_strict(frame, len, why, io);
 		return GATE_OK;
 	}

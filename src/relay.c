@@ -122,7 +122,7 @@ static void start_grace(struct relay *r)
 
 static void on_host_frames(struct relay *r)
 {
-	struct gate_io io = { &r->to_plugin, &r->to_host, NULL };
+	struct gate_io io = { &r->to_plugin, &r->to_host, &r->from_host };
 	char *msg;
 	size_t len;
 	for (;;) {
@@ -454,7 +454,7 @@ int relay_run(const struct relay_cfg *cfg)
 	r.sigfd = signal_fd();
 	signal(SIGPIPE, SIG_IGN);
 	size_t max = cfg->pol->sandbox.limits.message;
-	framer_init(&r.from_host, FRAMER_LENIENT, max, POL_MAX_DEPTH);
+	framer_init(&r.from_host, FRAMER_HOST, max, POL_MAX_DEPTH);
 	/* The plugin's messages are validated as they are read: a 50 MB
 	 * answer is not framed and then parsed again. */
 	framer_init(&r.from_plugin, FRAMER_CANON, max, POL_MAX_DEPTH);

@@ -10,7 +10,10 @@
  *  - FRAMER_CANON with frames offloaded (framer_offload_begin, judged
  *    here in line at the schedule's moments, sometimes handed back
  *    unfinished) yields what FRAMER_CANON fed whole yields, and the
- *    frame's bytes never move while away. */
+ *    frame's bytes never move while away;
+ *  - FRAMER_HOST, whole or chunked, yields what FRAMER_LENIENT yields once
+ *    every frame is read as the gate reads it (canonical if strict JSON),
+ *    and a frame it calls canonical is exactly canon_json's output. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -59,8 +62,15 @@ static bool drain(struct framer *f, struct buf *log, size_t pushed)
 		case FRAME_READY:
 			check(len >= 2 && len <= MAX_FRAME && m[0] == '{' &&
 			      (m[len - 1] == '}' || m[len - 1] == ']'));
+			if (framer_canon_top(f)) {	/* the canonical form, exactly */
+				struct buf c;
+				buf_init(&c);
+				check(canon_json(m, len, MAX_DEPTH, &c, NULL) == 0 && c.len == len &&
+				      memcmp(buf_head(&c), m, len) == 0);
+				buf_free(&c);
+			}
 			record(log, rc, m, len);
-			if (len % 2) {
+			if (len % 2 && f->mode != FRAMER_HOST) {
 				struct buf out;
 				buf_init(&out);
 				size_t keep = len - (len / 3);
@@ -73,7 +83,7 @@ static bool drain(struct framer *f, struct buf *log, size_t pushed)
 			}
 			break;
 		case FRAME_TOO_BIG:
-			if (f->mode != FRAMER_LENIENT) {	/* final */
+			if (f->mode != FRAMER_LENIENT && f->mode != FRAMER_HOST) {	/* final */
 				record(log, rc, NULL, 0);
 				return false;
 			}
@@ -174,6 +184,53 @@ static void check_frames_alone(enum framer_mode mode, const struct buf *log)
 	}
 }
 
+/* A log with every frame as the gate reads it: canonical when it is
+ * strict JSON, as it came otherwise. */
+static void normalise(const struct buf *log, struct buf *out)
+{
+	if (!log->len)
+		return;
+	const char *p = buf_head(log), *end = p + log->len;
+	while (p < end) {
+		enum frame_rc rc = (enum frame_rc)p[0];
+		size_t len;
+		memcpy(&len, p + 1, sizeof(len));
+		const char *m = p + 1 + sizeof(len);
+		struct buf c;
+		buf_init(&c);
+		if (rc != FRAME_READY || canon_json(m, len, MAX_DEPTH, &c, NULL) < 0)
+			buf_append(&c, m, len);
+		record(out, rc, buf_head(&c), c.len);
+		buf_free(&c);
+		p = m + len;
+	}
+}
+
+static void check_same(const struct buf *a, const struct buf *b)
+{
+	check(a->len == b->len && (!a->len || memcmp(buf_head(a), buf_head(b), a->len) == 0));
+}
+
+/* FRAMER_HOST against FRAMER_LENIENT, fed whole and by the schedule. */
+static void host_vs_lenient(const uint8_t *data, size_t size, const uint8_t *sched,
+			    size_t nsched)
+{
+	struct buf logs[4], norm[4];
+	for (int i = 0; i < 4; i++) {
+		buf_init(&logs[i]);
+		buf_init(&norm[i]);
+		run(i < 2 ? FRAMER_LENIENT : FRAMER_HOST, data, size,
+		    i % 2 ? sched : NULL, i % 2 ? nsched : 0, &logs[i], false);
+		normalise(&logs[i], &norm[i]);
+	}
+	check_same(&norm[0], &norm[2]);
+	check_same(&norm[1], &norm[3]);
+	for (int i = 0; i < 4; i++) {
+		buf_free(&logs[i]);
+		buf_free(&norm[i]);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* The first bytes are the chunk schedule for the second run. */
@@ -204,5 +261,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_frames_alone(FRAMER_CANON, &whole);
 	buf_free(&whole);
 	buf_free(&away);
+	host_vs_lenient(data, size, sched, nsched);
 	return 0;
 }

@@ -597,6 +597,57 @@ static void test_stream(void)
 	buf_free(&big);
 }
 
+/* canon_json_prefix: one stream call that leaves the input as it was and
+ * appends the canonical text to a buffer, only when the message is done. */
+static void test_prefix(void)
+{
+	static const char *const msgs[] = {
+		"{ \"n\" : -12.5e+30 , \"m\":[0,1e5,-0,true,false,null,{}] ,\"k\":[[]]}",
+		"{\"a\":\"\\ud83d\\ude00\\u00e9\\n\\/\",\"b\":{\"c\":\"x\"}}",
+		"{\"a\":\"\\ud800\"}", "{\"a\":tru}", "{\"a\":1,\"a\":2}", "{\"a\":[1}",
+	};
+	unsigned fails = 0, cuts = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(msgs); i++) {
+		const char *m = msgs[i];
+		size_t n = strlen(m);
+		struct buf whole, out;
+		struct canon_err we, pe;
+		struct canon_top wt, pt;
+		buf_init(&whole);
+		buf_init(&out);
+		int rc = canon_json_top(m, n, 64, &whole, &wt, &we);
+		/* whole, then followed by the next message's first bytes */
+		char *t = xasprintf("%s{\"next\"", m);
+		for (size_t k = 0; k <= n + 7; k++, cuts++) {
+			buf_consume(&out, out.len);
+			buf_append(&out, "old", 3);
+			size_t inlen = 0;
+			enum canon_step st = canon_json_prefix(t, k, 64, &out, &inlen, &pt, &pe);
+			bool want_done = rc == 0 && k >= n;
+			bool right;
+			if (want_done)
+				right = st == CANON_DONE && inlen == n && out.len == 3 + whole.len &&
+				       memcmp(buf_head(&out) + 3, buf_head(&whole), whole.len) == 0 &&
+				       pt.n == wt.n && pt.m[0].voff == wt.m[0].voff;
+			else if (st == CANON_FAILED)
+				right = rc != 0 && pe.rc == we.rc && pe.offset == we.offset &&
+				       out.len == 3;
+			else
+				right = st == CANON_MORE && k < n && out.len == 3;
+			if (!right || memcmp(t, m, n) != 0) {
+				fails++;
+				tap_diag("%s cut at %zu: %d", m, k, (int)st);
+			}
+		}
+		free(t);
+		buf_free(&whole);
+		buf_free(&out);
+	}
+	is_int(fails, 0, "prefix: %u cuts of valid and invalid messages say what the whole says, "
+	       "out grows only when done, the input is untouched", cuts);
+}
+
 static void test_speed(void)
 {
 	static const char msg[] = "{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":"
@@ -1026,6 +1077,7 @@ int main(void)
 	test_top();
 	test_differential();
 	test_stream();
+	test_prefix();
 	test_speed();
 	return tap_done();
 }

@@ -3,6 +3,7 @@
  * rescans. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -631,6 +632,132 @@ static void test_offload(void)
 	buf_free(&open_frame);
 }
 
+/* A frame's text as the gate would judge it: canonical if it is strict
+ * JSON, else as it came. */
+static void normalise(const char *m, size_t len, struct buf *out)
+{
+	if (canon_json(m, len, 64, out, NULL) < 0)
+		buf_append(out, m, len);
+	buf_append(out, "|", 1);
+}
+
+/* Every result of a framer over in[], pushed `chunk` bytes at a time:
+ * frames normalised, a TOO_BIG as "BIG:" and its prefix, the end state. */
+static void host_results(enum framer_mode mode, const char *in, size_t n, size_t chunk,
+			 size_t max, struct buf *out, size_t *retried, int *canonical)
+{
+	struct framer f;
+	char *m;
+	size_t len;
+	enum frame_rc rc = FRAME_NEED_MORE;
+
+	framer_init(&f, mode, max, 8);
+	for (size_t i = 0; i < n; i += chunk) {
+		framer_push(&f, in + i, n - i < chunk ? n - i : chunk);
+		while ((rc = framer_next(&f, &m, &len)) == FRAME_READY || rc == FRAME_TOO_BIG) {
+			if (rc == FRAME_TOO_BIG)
+				buf_append(out, "BIG:", 4);
+			if (rc == FRAME_READY && framer_canon_top(&f)) {
+				(*canonical)++;
+				buf_append(out, m, len);	/* must be canonical already */
+				buf_append(out, "|", 1);
+			} else {
+				normalise(m, len, out);
+			}
+			framer_consume(&f);
+		}
+	}
+	buf_append(out, rc == FRAME_NEED_MORE ? "more" : "final", rc == FRAME_NEED_MORE ? 4 : 5);
+	*retried = f.retried;
+	framer_free(&f);
+}
+
+/* FRAMER_HOST: a frame whole at first sight is framed by validating it
+ * (one pass, handed out canonical with its members); everything else is
+ * framed as FRAMER_LENIENT frames it. Judged as the gate judges frames
+ * (canonical text if valid), the two modes agree at every chunking. */
+static void test_host_mode(void)
+{
+	struct framer f;
+	char *m;
+	size_t len;
+
+	const char *req = "{ \"jsonrpc\" : \"2.0\", \"id\": \"cln:x#1\",\n"
+			  "  \"method\": \"htlc_accepted\", \"params\": {\"a\": [1, 2.50, \"\\u0041\"]} }\n\n";
+	framer_init(&f, FRAMER_HOST, BIG, 64);
+	framer_push(&f, req, strlen(req));
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "host: a whole frame is READY");
+	const struct canon_top *top = framer_canon_top(&f);
+	ok(top != NULL, "  handed out canonical (it was whole at first sight)");
+	char *text = xstrndup(m, len);
+	is_str(text, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:x#1\",\"method\":\"htlc_accepted\","
+	       "\"params\":{\"a\":[1,2.50,\"A\"]}}", "  its text is the canonical form");
+	free(text);
+	ok(top && top->n == 4 && top->m[2].klen == 6 && memcmp(m + top->m[2].koff, "method", 6) == 0 &&
+	   top->m[2].vlen == 15 && memcmp(m + top->m[2].voff, "\"htlc_accepted\"", 15) == 0,
+	   "  with its members' spans in that text");
+	is_int(f.examined, strlen(req) - 2, "  examined once");
+	is_int(f.retried, 0, "  and not scanned again");
+	framer_consume(&f);
+	is_int(framer_next(&f, &m, &len), FRAME_NEED_MORE, "  then nothing more");
+	framer_free(&f);
+
+	/* Invalid at first sight: raw, for the gate to answer (it sniffs the
+	 * id from the raw bytes); the frame after it is canonical again. */
+	const char *bad = "{\"id\": 7, \"method\":\"x\", \"params\": {\"k\":1,\"k\":2}}{\"id\": 8}";
+	framer_init(&f, FRAMER_HOST, BIG, 64);
+	framer_push(&f, bad, strlen(bad));
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "host: a duplicate key is still a frame");
+	ok(!framer_canon_top(&f) && len == 48 && memcmp(m, bad, len) == 0,
+	   "  handed out raw, byte for byte");
+	ok(f.retried >= 40 && f.retried <= 48, "  the validation's bytes are counted as retried (%zu)",
+	   f.retried);
+	framer_consume(&f);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "  the next frame");
+	ok(framer_canon_top(&f) && len == 8 && memcmp(m, "{\"id\":8}", 8) == 0,
+	   "  is canonical again");
+	framer_free(&f);
+
+	/* Deeper than the validation's max depth: raw (the lenient side does
+	 * not cap depth; the gate refuses it). */
+	framer_init(&f, FRAMER_HOST, BIG, 2);
+	framer_push(&f, "{\"a\":[[1]]}", 11);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "host: too deep to validate is still a frame");
+	ok(!framer_canon_top(&f) && len == 11, "  handed out raw");
+	framer_free(&f);
+
+	/* The two modes agree, at every chunking, on a stream of valid,
+	 * invalid, split, oversized (cap 64) and pretty-printed frames. */
+	const char *mix = "{\"id\":1, \"m\":\"a}\\\"b\"}\n\n{\"x\":[{\"y\":\"]\"}]}"
+			  "{\"bad\":tru}{\"dup\":1,\"dup\":2}  {\"big\":\"0123456789012345678901234567890"
+			  "123456789012345678901234567890123456789\"}\n{ \"after\" : [ 1 , {} ] }"
+			  "{\"deep\":[[[[[[[[[[1]]]]]]]]]]}{\"u\":\"\\u00e9\\n\"}{}";
+	size_t n = strlen(mix);
+	int bad_chunks = 0, canon_total = 0;
+	for (size_t chunk = 1; chunk <= n; chunk++) {
+		struct buf a, b;
+		size_t ra = 0, rb = 0;
+		int ca = 0, cb = 0;
+		buf_init(&a);
+		buf_init(&b);
+		host_results(FRAMER_LENIENT, mix, n, chunk, 64, &a, &ra, &ca);
+		host_results(FRAMER_HOST, mix, n, chunk, 64, &b, &rb, &cb);
+		if (a.len != b.len || memcmp(buf_head(&a), buf_head(&b), a.len) != 0 || ca != 0 ||
+		    rb > n) {
+			if (!bad_chunks++)
+				tap_diag("chunk %zu: lenient %.*s / host %.*s (retried %zu)", chunk,
+					 (int)a.len, buf_head(&a), (int)b.len, buf_head(&b), rb);
+		}
+		canon_total += cb;
+		if (chunk == n)
+			is_int(cb, 5, "  whole, the 5 valid frames within the cap and depth come canonical");
+		buf_free(&a);
+		buf_free(&b);
+	}
+	is_int(bad_chunks, 0, "host and lenient modes agree at every chunk size");
+	ok(canon_total > (int)n, "  (%d frames came canonical in all)", canon_total);
+}
+
 int main(void)
 {
 	test_basic();
@@ -643,5 +770,6 @@ int main(void)
 	test_linear();
 	test_canon_mode();
 	test_offload();
+	test_host_mode();
 	return tap_done();
 }
