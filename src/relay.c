@@ -327,8 +327,11 @@ static void loop(struct relay *r)
 	struct pollfd *fds = xcalloc(cap, sizeof(*fds));
 	enum { P_HIN, P_HOUT, P_POUT, P_PIN, P_CHILD, P_SIG, P_WORK, P_RPC };
 
+	/* The clock is read once a turn, after the wait: what a turn does
+	 * takes microseconds, and every deadline here is in milliseconds or
+	 * seconds, so the next turn's checks use that reading. */
+	double t = now_s();
 	for (;;) {
-		double t = now_s();
 		if (done(r, t))
 			break;
 		if (r->grace_deadline && !r->kill_sent && t >= r->grace_deadline)
@@ -372,12 +375,12 @@ static void loop(struct relay *r)
 		size_t nrpc = rpcproxy_pollfds(r->rpc, fds + P_RPC, cap - P_RPC);
 
 		int n = evset_poll(r->ev, fds, P_RPC + nrpc, poll_timeout(r, t));
+		t = now_s();
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno(PR_EXIT_RUNNER, "poll");
 		}
-		t = now_s();
 		if (fds[P_SIG].revents)
 			on_signal(r);
 		if (fds[P_HIN].revents) {
