@@ -11,6 +11,7 @@ struct buf {
 	size_t start;	/* offset of the first unconsumed byte */
 	size_t len;	/* unconsumed bytes from start */
 	size_t cap;
+	bool lent;	/* a pipe holds some of its pages (buf_flush_lend) */
 };
 
 void buf_init(struct buf *b);
@@ -35,6 +36,15 @@ void buf_trim(struct buf *b);
 /* Write as much of b as a non-blocking fd takes now (pipe or socket;
  * SIGPIPE must be ignored). Returns -1 when the peer is gone, else 0. */
 int buf_flush(int fd, struct buf *b);
+/* buf_flush(), but a big buffer's bytes (a mapping of its own) go into
+ * the pipe fd by reference (vmsplice), not copied: the pipe holds those
+ * pages until the reader takes them. The buffer is then lent: no byte it
+ * handed out is written again (compacting moves the live bytes to new
+ * storage, and a lent buffer that empties gives its storage back instead
+ * of reusing it), so the reader gets exactly the bytes that were handed
+ * out. Only for a reader trusted with references to our pages (the host);
+ * when fd is not a pipe, the bytes are written. */
+int buf_flush_lend(int fd, struct buf *b);
 /* NULL for a buffer that never held anything (NULL + 0 is undefined). */
 static inline const char *buf_head(const struct buf *b)
 {

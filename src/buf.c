@@ -1,8 +1,10 @@
 /* buf.c - growable byte queue: append at the tail, consume from the head.
  * Compacts lazily so a steady stream does not keep growing the buffer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "buf.h"
 #include "exitcodes.h"
@@ -50,11 +52,25 @@ static bool grow_big(struct buf *b, size_t cap)
 	return true;
 }
 
-/* The live bytes to the front, where growing finds them. */
+/* The live bytes to the front, where growing finds them. A lent
+ * buffer's front may still be in a pipe, unread: its live bytes go to new
+ * storage instead, and the old is unmapped (the pipe keeps its pages). */
 static void compact(struct buf *b)
 {
-	memmove(b->data, b->data + b->start, b->len);
+	if (!b->lent) {
+		memmove(b->data, b->data + b->start, b->len);
+		b->start = 0;
+		return;
+	}
+	char *d = mmap(NULL, b->cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d == MAP_FAILED)
+		die(PR_EXIT_RUNNER, "out of memory");
+	madvise(d, b->cap, MADV_HUGEPAGE);
+	memcpy(d, b->data + b->start, b->len);
+	munmap(b->data, b->cap);
+	b->data = d;
 	b->start = 0;
+	b->lent = false;
 }
 
 bool buf_reserve(struct buf *b, size_t total)
@@ -112,6 +128,10 @@ void buf_append(struct buf *b, const void *p, size_t n)
 
 void buf_consume(struct buf *b, size_t n)
 {
+	if (n >= b->len && b->lent) {
+		buf_free(b);	/* never reused: see buf_flush_lend */
+		return;
+	}
 	if (n >= b->len) {
 		b->start = 0;
 		b->len = 0;
@@ -138,6 +158,29 @@ void buf_trim(struct buf *b)
 {
 	if (b->len == 0 && b->cap > (1u << 20))
 		buf_free(b);
+}
+
+/* Below this, a copy costs less than the pages' references. */
+#define LEND_MIN (256u << 10)
+
+int buf_flush_lend(int fd, struct buf *b)
+{
+	while (b->cap >= BIG_MIN && b->len >= LEND_MIN) {
+		struct iovec iov = { .iov_base = b->data + b->start, .iov_len = b->len };
+		ssize_t w = vmsplice(fd, &iov, 1, SPLICE_F_NONBLOCK);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EBADF || errno == EINVAL || errno == EPERM || errno == ENOSYS)
+				break;		/* not a pipe, or not allowed: copy */
+			return -1;
+		}
+		b->lent = true;
+		buf_consume(b, (size_t)w);
+	}
+	return buf_flush(fd, b);
 }
 
 int buf_flush(int fd, struct buf *b)

@@ -403,7 +403,7 @@ static void loop(struct relay *r)
 			log_info("plugin closed its stdin");
 			close_plugin_stdin(r);
 		}
-		if (r->to_host.len && !r->host_dead && buf_flush(r->host_out, &r->to_host) < 0) {
+		if (r->to_host.len && !r->host_dead && buf_flush_lend(r->host_out, &r->to_host) < 0) {
 			log_info("host stopped reading our stdout: ending the plugin");
 			r->host_dead = true;
 			buf_consume(&r->to_host, r->to_host.len);

@@ -422,7 +422,7 @@ uint32_t seccomp_filter_runner_rules(pid_t reaper, struct bpf_rules *rs)
 		"sendmsg", "recvmsg", "sendto", "recvfrom", "epoll_create1",
 		"epoll_ctl", "epoll_wait", "epoll_pwait", "getpid", "gettid",
 		"timerfd_create", "timerfd_settime", "timerfd_gettime", "futex",
-		"restart_syscall", "splice", "pipe2", "getrandom", "lseek",
+		"restart_syscall", "splice", "vmsplice", "pipe2", "getrandom", "lseek",
 		"fstat", "newfstatat", "sched_yield", "getuid", "geteuid",
 		NULL
 	};

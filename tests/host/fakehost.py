@@ -477,6 +477,10 @@ class Host:
         self.answered = set()
         self.write_lock = threading.Lock()
         self.write_errors = []
+        # A slow lightningd (tests): stdout is read this many bytes at a
+        # time, with this pause after each read; both may change any time.
+        self.read_size = 1 << 20
+        self.read_delay = 0.0
 
     # -- lifecycle --------------------------------------------------------
     def start(self):
@@ -506,11 +510,13 @@ class Host:
         fd = self.proc.stdout.fileno()
         while True:
             try:
-                data = os.read(fd, 1 << 20)
+                data = os.read(fd, self.read_size)
             except OSError:
                 data = b""
             if not data:
                 break
+            if self.read_delay:
+                time.sleep(self.read_delay)
             with self.cond:
                 self.stdout_raw += data
             for kind, raw in sp.feed(data):

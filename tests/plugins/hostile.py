@@ -259,6 +259,16 @@ def act(rid, action, arg):
         w(b'{"jsonrpc":"2.0","id":' + R + b',"result":{"s":"' + b"A" * n)
         sys.stdout.flush()
         os._exit(3)
+    elif action == "bigpair":
+        # a big log notification, a small one, then a big answer, at once:
+        # with a slow host, the runner gets the answer while the pipe to
+        # the host still holds the notification's last pages
+        n = int(arg)
+        w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"info","message":"'
+          + b"L" * n + b'"}}\n\n'
+          + b'{"jsonrpc":"2.0","method":"log","params":{"level":"info","message":"mid"}}\n\n'
+          + b'{"jsonrpc":"2.0","id":' + R + b',"result":{"s":"' + b"D" * n + b'"}}\n\n')
+        return False
     elif action == "biglog":
         n = int(arg)
         w(b'{"jsonrpc":"2.0","method":"log","params":{"level":"info","message":"'

@@ -1,10 +1,105 @@
 /* test-buf.c - buf.c's reservation (framer_offload_begin's ground): the
  * live bytes go to the front, the capacity covers what was asked, and
  * tails within it never move the bytes; an impossible request changes
- * nothing. The queue itself is exercised by every framer and relay test. */
+ * nothing; and lending to a pipe (buf_flush_lend): what a pipe holds by
+ * reference is never written again. The queue itself is exercised by
+ * every framer and relay test. */
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "buf.h"
 #include "tap.h"
+
+/* Bytes i..i+n of the pattern every lent buffer here holds: what the
+ * reader must get, whatever the buffer did after lending them. */
+static unsigned char pat(size_t i)
+{
+	return (unsigned char)(i * 2654435761u >> 13);
+}
+
+static void fill(struct buf *b, size_t from, size_t n)
+{
+	unsigned char *t = (unsigned char *)buf_tail(b, n);
+	for (size_t i = 0; i < n; i++)
+		t[i] = pat(from + i);
+	buf_commit(b, n);
+}
+
+/* Read n bytes from fd; true if they are the pattern from `from` on. */
+static bool read_pattern(int fd, size_t from, size_t n)
+{
+	unsigned char *got = malloc(n);
+	size_t have = 0;
+	bool same = true;
+	while (have < n) {
+		ssize_t r = read(fd, got + have, n - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+	}
+	for (size_t i = 0; i < have && same; i++)
+		same = got[i] == pat(from + i);
+	free(got);
+	return same && have == n;
+}
+
+/* buf_flush_lend: the pipe holds references to the buffer's pages, so no
+ * byte handed out may be written again until read: after the buffer
+ * compacts, grows, empties and is filled again, the reader must still get
+ * exactly what was lent. */
+static void test_lend(void)
+{
+	int p[2];
+	if (pipe2(p, O_NONBLOCK) < 0 || fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0) {
+		ok(0, "pipe");
+		return;
+	}
+	const size_t pipe_sz = (size_t)fcntl(p[1], F_GETPIPE_SZ), total = 8u << 20;
+	struct buf b;
+	buf_init(&b);
+	fill(&b, 0, total);
+	ok(buf_flush_lend(p[1], &b) == 0 && b.lent && b.len == total - pipe_sz,
+	   "an 8 MiB buffer lends what the pipe takes (%zu bytes)", pipe_sz);
+	/* A tail bigger than the room left compacts: the lent front must
+	 * not be overwritten by the live bytes. */
+	size_t room = b.cap - b.start - b.len;
+	fill(&b, total, room + 1);
+	ok(!b.lent && b.start == 0, "compacting a lent buffer moves it to new storage");
+	ok(read_pattern(p[0], 0, pipe_sz), "  and the reader gets the lent bytes as they were");
+
+	/* Lent again, then emptied: the storage is given back, not reused
+	 * from its front for the next bytes. */
+	ok(buf_flush_lend(p[1], &b) == 0 && b.lent, "lent again");
+	buf_consume(&b, b.len);
+	ok(b.cap == 0 && b.data == NULL, "a lent buffer that empties gives its storage back");
+	fill(&b, 0, 4096);	/* where the lent bytes were, had it been reused */
+	ok(read_pattern(p[0], pipe_sz, pipe_sz), "  and the reader still gets the lent bytes");
+	buf_free(&b);
+
+	/* Small buffers are written, not lent (a copy is cheaper). */
+	buf_init(&b);
+	fill(&b, 0, 100000);
+	ok(buf_flush_lend(p[1], &b) == 0 && !b.lent && b.len == 0 && read_pattern(p[0], 0, 100000),
+	   "a small buffer is written, not lent");
+	buf_free(&b);
+
+	/* Not a pipe: written. */
+	int s[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, s);
+	fcntl(s[0], F_SETFL, O_NONBLOCK);
+	buf_init(&b);
+	fill(&b, 0, 4u << 20);
+	int rc = buf_flush_lend(s[0], &b);
+	ok(rc == 0 && !b.lent && b.len < (4u << 20) && read_pattern(s[1], 0, 4096),
+	   "a socket is written to, not lent (%zu bytes left)", b.len);
+	buf_free(&b);
+	close(s[0]);
+	close(s[1]);
+	close(p[0]);
+	close(p[1]);
+}
 
 int main(void)
 {
@@ -32,5 +127,6 @@ int main(void)
 	ok(buf_reserve(&b, cap) && b.start == 0 && memcmp(buf_head(&b), "lo", 2) == 0,
 	   "a big buffer with a consumed head: compacted in place");
 	buf_free(&b);
+	test_lend();
 	return tap_done();
 }
