@@ -443,7 +443,10 @@ static void t_confine(void)
 			code |= 4;
 		if (socket(AF_INET, SOCK_STREAM, 0) >= 0)
 			code |= 8;
-		if (fork() >= 0)
+		pid_t forked = fork();	/* succeeds where the filter only logs (SAN) */
+		if (forked == 0)
+			_exit(0);	/* the copy must not report too */
+		if (forked >= 0)
 			code |= 16;
 		if (kill(1, 0) == 0 || kill(getppid(), 0) == 0)
 			code |= 32;
