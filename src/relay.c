@@ -1,5 +1,7 @@
 /* relay.c - the runner's one event loop. Four stdio directions, the RPC
- * proxy, a signalfd and the reaper's pidfd, all non-blocking under poll().
+ * proxy, a signalfd and the reaper's pidfd, all non-blocking, waited on as
+ * poll() would wait on them, in an epoll set that keeps them registered
+ * (evset.c). Big messages go to lightningd by reference (buf_flush_lend).
  * Every output queue has a high-water mark: while one is above it, the
  * source feeding it is not read, so a peer that stops reading never makes
  * the runner block or grow without bound (framed messages are bounded by
