@@ -1169,14 +1169,16 @@ static void err_clear(struct canon_err *err)
 	err->why = NULL;
 }
 
-/* Run the parser over in[0..len), writing at out (which may be in). */
-static int run(const char *in, size_t len, unsigned max_depth, char *out,
-	       size_t *outlen, struct canon_top *top, struct canon_err *err)
+/* One parse over in[0..len), writing at out (which may be in): 0 when the
+ * document is done (*inlen: the bytes it took, *outlen: its canonical
+ * length), -1 on an error, SUSPEND when !final and the bytes ran out. */
+static int run(const char *in, size_t len, unsigned max_depth, bool final, char *out,
+	       size_t *inlen, size_t *outlen, struct canon_top *top, struct canon_err *err)
 {
 	struct canon_err dummy;
 	struct cx c;
 
-	cx_init(&c, max_depth, true, top);
+	cx_init(&c, max_depth, final, top);
 	c.in = (const unsigned char *)in;
 	c.len = len;
 	c.err = err ? err : &dummy;
@@ -1185,13 +1187,13 @@ static int run(const char *in, size_t len, unsigned max_depth, char *out,
 	c.o = out;
 	int rc = parse(&c);
 	cx_release(&c);
-	if (rc < 0) {
-		if (top)
-			top->n = 0;
-		return -1;
+	if (rc < 0 && top)
+		top->n = 0;
+	if (rc == 0) {
+		*inlen = c.pos;
+		*outlen = (size_t)(c.o - c.start);
 	}
-	*outlen = (size_t)(c.o - c.start);
-	return 0;
+	return rc;
 }
 
 /* ---- streams ---- */
@@ -1265,11 +1267,11 @@ size_t canon_stream_work(const struct canon_stream *s)
 int canon_json_top(const char *in, size_t len, unsigned max_depth,
 		   struct buf *out, struct canon_top *top, struct canon_err *err)
 {
-	size_t n;
+	size_t used, n;
 	/* Output never exceeds the input; nothing is committed on failure. */
 	char *o = buf_tail(out, len ? len : 1);
 
-	if (run(in, len, max_depth, o, &n, top, err) < 0)
+	if (run(in, len, max_depth, true, o, &used, &n, top, err) < 0)
 		return -1;
 	buf_commit(out, n);
 	return 0;
@@ -1279,33 +1281,24 @@ enum canon_step canon_json_prefix(const char *in, size_t avail, unsigned max_dep
 				  struct buf *out, size_t *inlen, struct canon_top *top,
 				  struct canon_err *err)
 {
-	struct canon_err dummy;
-	struct cx c;
+	size_t n = 0;
 	/* Output never exceeds the input; nothing is committed unless done. */
 	char *o = buf_tail(out, avail ? avail : 1);
+	int rc = run(in, avail, max_depth, false, o, inlen, &n, top, err);
 
-	cx_init(&c, max_depth, false, top);
-	c.in = (const unsigned char *)in;
-	c.len = avail;
-	c.err = err ? err : &dummy;
-	err_clear(c.err);
-	c.start = o;
-	c.o = o;
-	int rc = parse(&c);
-	cx_release(&c);
 	if (rc == SUSPEND)
 		return CANON_MORE;
 	if (rc < 0)
 		return CANON_FAILED;
-	*inlen = c.pos;
-	buf_commit(out, (size_t)(c.o - c.start));
+	buf_commit(out, n);
 	return CANON_DONE;
 }
 
 int canon_json_inplace(char *text, size_t len, unsigned max_depth,
 		       size_t *outlen, struct canon_top *top, struct canon_err *err)
 {
-	return run(text, len, max_depth, text, outlen, top, err);
+	size_t used;
+	return run(text, len, max_depth, true, text, &used, outlen, top, err) < 0 ? -1 : 0;
 }
 
 int canon_json(const char *in, size_t len, unsigned max_depth,

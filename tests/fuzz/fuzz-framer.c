@@ -157,6 +157,17 @@ static void run(enum framer_mode mode, const uint8_t *data, size_t size,
 	framer_free(&f);
 }
 
+/* The record at *p of a log (see record()): its result, and its bytes
+ * at *m, *len; *p moves past it. */
+static enum frame_rc next_record(const char **p, const char **m, size_t *len)
+{
+	enum frame_rc rc = (enum frame_rc)(*p)[0];
+	memcpy(len, *p + 1, sizeof(*len));
+	*m = *p + 1 + sizeof(*len);
+	*p = *m + *len;
+	return rc;
+}
+
 /* Each frame, on its own, frames as exactly itself. */
 static void check_frames_alone(enum framer_mode mode, const struct buf *log)
 {
@@ -164,11 +175,9 @@ static void check_frames_alone(enum framer_mode mode, const struct buf *log)
 		return;		/* buf_head() of an empty buf is NULL + 0 */
 	const char *p = buf_head(log), *end = p + log->len;
 	while (p < end) {
-		enum frame_rc rc = (enum frame_rc)p[0];
+		const char *m;
 		size_t len;
-		memcpy(&len, p + 1, sizeof(len));
-		const char *m = p + 1 + sizeof(len);
-		if (rc == FRAME_READY) {
+		if (next_record(&p, &m, &len) == FRAME_READY) {
 			struct framer f;
 			char *m2;
 			size_t len2;
@@ -180,7 +189,6 @@ static void check_frames_alone(enum framer_mode mode, const struct buf *log)
 			check(framer_next(&f, &m2, &len2) == FRAME_NEED_MORE);
 			framer_free(&f);
 		}
-		p = m + len;
 	}
 }
 
@@ -192,17 +200,15 @@ static void normalise(const struct buf *log, struct buf *out)
 		return;
 	const char *p = buf_head(log), *end = p + log->len;
 	while (p < end) {
-		enum frame_rc rc = (enum frame_rc)p[0];
+		const char *m;
 		size_t len;
-		memcpy(&len, p + 1, sizeof(len));
-		const char *m = p + 1 + sizeof(len);
+		enum frame_rc rc = next_record(&p, &m, &len);
 		struct buf c;
 		buf_init(&c);
 		if (rc != FRAME_READY || canon_json(m, len, MAX_DEPTH, &c, NULL) < 0)
 			buf_append(&c, m, len);
 		record(out, rc, buf_head(&c), c.len);
 		buf_free(&c);
-		p = m + len;
 	}
 }
 
