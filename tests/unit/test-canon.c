@@ -1017,9 +1017,11 @@ static void test_differential(void)
 				mutate(&g);
 		compare(g.s, g.n, &st);
 	}
-	/* String contents go 16 and 8 bytes a step: one special byte (or
-	 * sequence) at every offset of runs up to 48 bytes, before and after
-	 * whitespace that shrinks the text in place, meets every lane. */
+	/* String contents go 16 and 8 bytes a step, and a string that ends
+	 * within 16 bytes of its quote is taken in line (short_string): one
+	 * special byte (or sequence) at every offset of runs up to 48 bytes,
+	 * in a value and in a key, before and after whitespace that shrinks
+	 * the text in place, meets every lane and both paths. */
 	static const char *const specials[] = {
 		"\\\"", "\\n", "\\u00e9", "\x01", "\n", "\xc3\xa9", "\xe6\x97\xa5", "\xff",
 		"\xc3", "\x7f", "\"", "\\",
@@ -1036,7 +1038,13 @@ static void test_differential(void)
 							 specials[k], (int)(len - at),
 							 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
 					compare(t, (size_t)n, &st);
-					lanes++;
+					n = snprintf(t, sizeof(t), "{%s\"%.*s%s%.*s\":1}",
+						     spaced ? " \n " : "", (int)at,
+						     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+						     specials[k], (int)(len - at),
+						     "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+					compare(t, (size_t)n, &st);
+					lanes += 2;
 				}
 	tap_diag("%u strings with a special byte at every offset", lanes);
 
