@@ -140,7 +140,8 @@ static bool host_frame_whole(struct framer *f)
 	size_t inlen = 0;
 	struct canon_err err;
 
-	buf_consume(&f->canon_out, f->canon_out.len);
+	/* canon_out is empty here: framer_consume() empties it, and a try
+	 * that finds no frame leaves it so (canon_json_prefix). */
 	enum canon_step st = canon_json_prefix(buf_head(&f->in), avail, f->max_depth,
 					       &f->canon_out, &inlen, &f->top, &err);
 	if (st != CANON_DONE) {

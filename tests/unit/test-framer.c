@@ -642,7 +642,8 @@ static void normalise(const char *m, size_t len, struct buf *out)
 }
 
 /* Every result of a framer over in[], pushed `chunk` bytes at a time:
- * frames normalised, a TOO_BIG as "BIG:" and its prefix, the end state. */
+ * frames normalised, a TOO_BIG as "BIG:" and its prefix, the end state;
+ * *retried (if asked) is FRAMER_HOST's count of bytes validated in vain. */
 static void host_results(enum framer_mode mode, const char *in, size_t n, size_t chunk,
 			 size_t max, struct buf *out, size_t *retried, int *canonical)
 {
@@ -668,7 +669,8 @@ static void host_results(enum framer_mode mode, const char *in, size_t n, size_t
 		}
 	}
 	buf_append(out, rc == FRAME_NEED_MORE ? "more" : "final", rc == FRAME_NEED_MORE ? 4 : 5);
-	*retried = f.retried;
+	if (retried)
+		*retried = f.retried;
 	framer_free(&f);
 }
 
@@ -736,11 +738,11 @@ static void test_host_mode(void)
 	int bad_chunks = 0, canon_total = 0;
 	for (size_t chunk = 1; chunk <= n; chunk++) {
 		struct buf a, b;
-		size_t ra = 0, rb = 0;
+		size_t rb = 0;
 		int ca = 0, cb = 0;
 		buf_init(&a);
 		buf_init(&b);
-		host_results(FRAMER_LENIENT, mix, n, chunk, 64, &a, &ra, &ca);
+		host_results(FRAMER_LENIENT, mix, n, chunk, 64, &a, NULL, &ca);
 		host_results(FRAMER_HOST, mix, n, chunk, 64, &b, &rb, &cb);
 		if (a.len != b.len || memcmp(buf_head(&a), buf_head(&b), a.len) != 0 || ca != 0 ||
 		    rb > n) {
