@@ -13,7 +13,7 @@
  * pressure), so memory stays flat whatever the message size.
  * --hold makes the plugin -> host direction store-and-forward: bytes are
  * held until a whole message ("\n\n"-terminated) is in, then written, in a
- * buffer that grows like the runner's (mmap, mremap, huge pages), through
+ * buffer that grows like the runner's (mmap, mremap, no huge pages), through
  * pipes 1 MiB wide, as the runner's are while a big message crosses. That is
  * the least any relay must do that may not let a byte of an invalid message
  * out (SPEC section 5): the floor for the runner's plugin -> host figure.
@@ -141,7 +141,7 @@ static char *hold_tail(size_t want)
 					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (d == MAP_FAILED)
 			bdie("hold buffer:");
-		madvise(d, cap, MADV_HUGEPAGE);
+		madvise(d, cap, MADV_NOHUGEPAGE);
 		hold.buf = d;
 		hold.cap = cap;
 	}

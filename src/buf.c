@@ -16,18 +16,23 @@ void buf_init(struct buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Big buffers (a 50 MB message) are anonymous mappings of their own, backed
- * by transparent huge pages, and grow with mremap(2): the kernel moves the
- * page tables, so growing never copies the bytes held nor touches fresh
- * memory for them (growing by doubling with malloc would copy and fault in
- * about twice the message). Huge pages: on the VM this was measured on,
- * fresh 4 KiB pages cost 0.4-0.5 ms per MB, huge pages 0.1 when the host
- * still backs them and 1-3 when it does not; in interleaved sessions of
- * the 50 MB bench answer huge pages came out ahead (444 vs 389 MB/s mean
- * of 15), so they stay. Invariant: cap >= BIG_MIN exactly when data is
- * such a mapping, so buf_free() knows how to give it back, and it holds
- * when two buffers swap storage. Where the kernel has no THP, madvise fails and nothing
- * changes. */
+/* Big buffers (a 50 MB message) are anonymous mappings of their own, in
+ * 4 KiB pages, and grow with mremap(2): the kernel moves the page tables,
+ * so growing never copies the bytes held nor touches fresh memory for them
+ * (growing by doubling with malloc would copy and fault in about twice the
+ * message). Not transparent huge pages, said explicitly (MADV_NOHUGEPAGE)
+ * so that a system set to THP "always" does not choose them either: under
+ * a hypervisor that takes free guest memory back (virtio-balloon free page
+ * reporting, as on the machine bench/ runs on), free 2 MiB blocks are what
+ * the guest hands back, so a huge page is nearly always one the host must
+ * supply again. Touching 50 MB there took 100-150 ms in huge pages unless
+ * some were freed within the last second (then 4-6), and 23-33 ms in 4 KiB
+ * pages whatever came before; the bench's 50 MB answer, 12 interleaved
+ * sessions: 625 MB/s median in 4 KiB pages, 456 in huge ones. On bare
+ * metal huge pages would save about 0.3 ms per MB; the worst case they
+ * risk is five times the cost. Invariant: cap >= BIG_MIN exactly when
+ * data is such a mapping, so buf_free() knows how to give it back, and it
+ * holds when two buffers swap storage. */
 #define BIG_MIN (2u << 20)
 
 /* Make data a mapping of cap (>= BIG_MIN) bytes that holds the live
@@ -46,7 +51,7 @@ static bool grow_big(struct buf *b, size_t cap)
 		free(b->data);
 		b->start = 0;
 	}
-	madvise(d, cap, MADV_HUGEPAGE);
+	madvise(d, cap, MADV_NOHUGEPAGE);	/* mremap keeps it */
 	b->data = d;
 	b->cap = cap;
 	return true;
@@ -65,7 +70,7 @@ static void compact(struct buf *b)
 	char *d = mmap(NULL, b->cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (d == MAP_FAILED)
 		die(PR_EXIT_RUNNER, "out of memory");
-	madvise(d, b->cap, MADV_HUGEPAGE);
+	madvise(d, b->cap, MADV_NOHUGEPAGE);
 	memcpy(d, b->data + b->start, b->len);
 	munmap(b->data, b->cap);
 	b->data = d;

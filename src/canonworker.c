@@ -33,7 +33,7 @@
 #define STACK_SIZE	(1u << 20)	/* canon is iterative; sanitizers need room */
 #define GUARD_SIZE	(64u << 10)
 #define AHEAD_MAX	(8u << 20)	/* pages faulted in ahead of the reads */
-#define AHEAD_STEP	(2u << 20)	/* per call: one huge page */
+#define AHEAD_STEP	(2u << 20)	/* per call */
 
 struct canon_worker {
 	pthread_t thread;

@@ -2,9 +2,12 @@
  * live bytes go to the front, the capacity covers what was asked, and
  * tails within it never move the bytes; an impossible request changes
  * nothing; and lending to a pipe (buf_flush_lend): what a pipe holds by
- * reference is never written again. The queue itself is exercised by
- * every framer and relay test. */
+ * reference is never written again; big buffers are in small pages, after
+ * growing and after moving too (why: buf.c). The queue itself is
+ * exercised by every framer and relay test. */
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -49,6 +52,32 @@ static bool read_pattern(int fd, size_t from, size_t n)
  * byte handed out may be written again until read: after the buffer
  * compacts, grows, empties and is filled again, the reader must still get
  * exactly what was lent. */
+/* Whether the mapping that holds addr says "no huge pages" (VmFlags nh in
+ * /proc/self/smaps). */
+static bool no_huge_pages(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false, nh = false;
+	uintptr_t a = (uintptr_t)addr;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			nh = strstr(line, " nh") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return nh;
+}
+
 static void test_lend(void)
 {
 	int p[2];
@@ -67,6 +96,7 @@ static void test_lend(void)
 	size_t room = b.cap - b.start - b.len;
 	fill(&b, total, room + 1);
 	ok(!b.lent && b.start == 0, "compacting a lent buffer moves it to new storage");
+	ok(no_huge_pages(b.data), "  which has no huge pages either");
 	ok(read_pattern(p[0], 0, pipe_sz), "  and the reader gets the lent bytes as they were");
 
 	/* Lent again, then emptied: the storage is given back, not reused
@@ -111,6 +141,7 @@ int main(void)
 	   memcmp(buf_head(&b), "hello", 5) == 0,
 	   "a small buffer reserved to 64 MiB: its bytes at the front, intact");
 	const char *where = b.data;
+	ok(no_huge_pages(b.data), "a big buffer is a mapping without huge pages");
 	bool stayed = true;
 	while (b.len + (256u << 10) <= b.cap) {
 		char *t = buf_tail(&b, 256u << 10);
@@ -126,6 +157,15 @@ int main(void)
 	buf_consume(&b, 3);
 	ok(buf_reserve(&b, cap) && b.start == 0 && memcmp(buf_head(&b), "lo", 2) == 0,
 	   "a big buffer with a consumed head: compacted in place");
+	buf_free(&b);
+
+	/* Grown by tails through mmap and then mremap. */
+	for (size_t n = 0; n < (16u << 20); n += 1u << 20) {
+		memset(buf_tail(&b, 1u << 20), 'b', 1u << 20);
+		buf_commit(&b, 1u << 20);
+	}
+	ok(b.cap >= (16u << 20) && no_huge_pages(b.data) && no_huge_pages(b.data + b.cap - 1),
+	   "a buffer grown to 16 MiB by tails has no huge pages, first byte to last");
 	buf_free(&b);
 	test_lend();
 	return tap_done();
