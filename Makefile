@@ -45,6 +45,12 @@ HARDEN   = -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=all -DPR_SANITIZED=1
 LDFLAGS  = -fsanitize=address,undefined
 BUILD   ?= build-san
+else ifeq ($(SAN),thread)
+# ThreadSanitizer: `make SAN=thread check` (used by CI), for the runner's
+# second thread (canonworker.c), in its unit test and in the relay.
+HARDEN   = -fno-omit-frame-pointer -fsanitize=thread -DPR_SANITIZED=1
+LDFLAGS  = -fsanitize=thread
+BUILD   ?= build-tsan
 else
 BUILD   ?= build
 endif
@@ -141,4 +147,4 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-san build-fuzz plugin-runner
+	rm -rf build build-san build-tsan build-fuzz plugin-runner

@@ -21,6 +21,9 @@
 
 struct canon_worker;
 
+/* The thread's name (/proc/PID/task/TID/comm), at most 15 bytes. */
+#define CANON_WORKER_NAME "pr-validate"
+
 /* A running worker, or NULL when no thread can be had (the caller then
  * validates inline, as before: only slower). */
 struct canon_worker *canon_worker_new(void);

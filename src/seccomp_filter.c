@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -454,6 +455,8 @@ uint32_t seccomp_filter_runner_rules(pid_t reaper, struct bpf_rules *rs)
 	 * list: both name only the thread's own memory. */
 	allow_name(rs, "rseq");
 	allow_name(rs, "set_robust_list");
+	/* The thread names itself (canonworker.c); no other prctl. */
+	rule_if(rs, SCMP_SYS(prctl), SECCOMP_RET_ALLOW, ~0ULL, PR_SET_NAME);
 	return def;
 }
 

@@ -4,6 +4,7 @@
  * interleavings); the pages it faults in ahead of the reads are there
  * before the reads, and never more than the bytes that arrived; it stops
  * when asked, busy or not. */
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,10 +262,41 @@ static void test_stop(void)
 	buf_free(&in);
 }
 
+/* Threads of this process named name (their comm). */
+static int threads_named(const char *name)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[300], comm[32] = "";
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		if (f)
+			fclose(f);
+		n += strcmp(comm, name) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
 int main(void)
 {
 	struct canon_worker *w = canon_worker_new();
 	ok(w != NULL, "a worker thread starts");
+	int named = 0;
+	for (int i = 0; i < 200 && named == 0; i++) {
+		usleep(1000);	/* it names itself once it runs */
+		named = threads_named(CANON_WORKER_NAME);
+	}
+	is_int(named, 1, "it is named " CANON_WORKER_NAME);
 	if (!w)
 		return tap_done();
 	test_same_as_inline(w);

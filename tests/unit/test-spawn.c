@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -454,9 +455,13 @@ static void t_confine(void)
 			code |= 64;
 		if (!confined_lend_works())
 			code |= 1024;
+		if (prctl(PR_SET_NAME, "pr-test", 0, 0, 0) != 0)
+			code |= 2048;
 #if !defined(PR_SANITIZED)
 		/* the filter only logs in sanitizer builds: these would run */
 		code |= confined_clone_refused();
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0 || errno != EPERM)
+			code |= 4096;
 #endif
 		_exit(write(rp[1], &code, sizeof(code)) == sizeof(code) ? 0 : 1);
 	}
@@ -483,9 +488,11 @@ static void t_confine(void)
 	tap_ok(!(code & 128), "confined runner cannot clone a process (fork's flags, or vfork's)");
 	tap_ok(!(code & 256), "confined runner cannot clone a thread into new namespaces");
 	tap_ok(!(code & 512), "confined runner: clone3 says ENOSYS (its flags cannot be checked)");
+	tap_ok(!(code & 4096), "confined runner: any prctl but PR_SET_NAME is refused");
 #endif
 	tap_ok(!(code & 64), "confined runner can start the validation thread, and it judges a frame");
 	tap_ok(!(code & 1024), "confined runner can lend a big message's pages to a pipe (vmsplice)");
+	tap_ok(!(code & 2048), "confined runner can name a thread (prctl PR_SET_NAME)");
 	close(ls);
 	unlink(path);
 	rmdir(dir);
