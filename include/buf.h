@@ -43,8 +43,9 @@ int buf_flush(int fd, struct buf *b);
  * storage, and a lent buffer that empties gives its storage back instead
  * of reusing it), so the reader gets exactly the bytes that were handed
  * out. Only for a reader trusted with references to our pages (the host);
- * when fd is not a pipe, the bytes are written. */
-int buf_flush_lend(int fd, struct buf *b);
+ * when fd is not a pipe, the bytes are written. The bytes handed over by
+ * reference are added to *lent (NULL: not counted). */
+int buf_flush_lend(int fd, struct buf *b, size_t *lent);
 /* NULL for a buffer that never held anything (NULL + 0 is undefined). */
 static inline const char *buf_head(const struct buf *b)
 {

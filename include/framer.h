@@ -75,6 +75,9 @@ struct framer {
 	enum frame_rc fail_rc;
 	size_t examined;	/* bytes ever examined by the scanner (tests
 				 * assert it stays <= bytes pushed: no rescans) */
+	size_t frames;		/* frames returned (FRAME_READY or _TOO_BIG), ever */
+	size_t whole;		/* FRAMER_HOST: of those, framed by their
+				 * validation in one pass */
 	size_t retried;		/* FRAMER_HOST: bytes a validation examined
 				 * that the scan then examined again (a frame
 				 * not whole at first sight, or invalid): at

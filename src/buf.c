@@ -168,7 +168,7 @@ void buf_trim(struct buf *b)
 /* Below this, a copy costs less than the pages' references. */
 #define LEND_MIN (256u << 10)
 
-int buf_flush_lend(int fd, struct buf *b)
+int buf_flush_lend(int fd, struct buf *b, size_t *lent)
 {
 	while (b->cap >= BIG_MIN && b->len >= LEND_MIN) {
 		struct iovec iov = { .iov_base = b->data + b->start, .iov_len = b->len };
@@ -183,6 +183,8 @@ int buf_flush_lend(int fd, struct buf *b)
 			return -1;
 		}
 		b->lent = true;
+		if (lent)
+			*lent += (size_t)w;
 		buf_consume(b, (size_t)w);
 	}
 	return buf_flush(fd, b);

@@ -149,10 +149,12 @@ static bool host_frame_whole(struct framer *f)
 		return false;
 	}
 	f->examined += inlen;
+	f->whole++;
 	f->canon_len = f->canon_out.len;
 	f->scan = f->ret_len = inlen;
 	f->started = false;
 	f->returned = true;
+	f->frames++;
 	f->canonical = true;
 	return true;
 }
@@ -180,6 +182,7 @@ static enum frame_rc canon_verdict(struct framer *f, enum canon_step st, size_t 
 	f->scan = f->ret_len = inlen;
 	f->canon_len = outlen;
 	f->returned = true;
+	f->frames++;
 	f->canonical = true;
 	return framer_pending(f, msg, len);
 }
@@ -287,6 +290,7 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 			}
 			f->scan = f->ret_len = i;
 			f->returned = true;
+			f->frames++;
 			return framer_pending(f, msg, len);
 		case JSBOUND_MORE:
 			break;
@@ -300,6 +304,7 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 			f->skipping = true;
 			f->scan = i;
 			f->returned = true;
+			f->frames++;
 			return framer_pending(f, msg, len);
 		}
 	}

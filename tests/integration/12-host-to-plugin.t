@@ -5,6 +5,7 @@
 # forwarded bytes are the compact re-serialisation + "\n\n", framing is by
 # syntax (several messages per write, messages split across writes).
 import os
+import re
 import sys
 import time
 sys.dont_write_bytecode = True
@@ -170,7 +171,33 @@ def forwarded_bytes_canonical():
         h.wait_exit()
 
 
+def one_pass_framing():
+    # lightningd writes each message whole, so the runner frames one by
+    # validating it, in one pass (FRAMER_HOST); a message that is not all
+    # there at its first byte is framed by the boundary scan instead. The
+    # runner's --verbose exit line counts both.
+    with runner(GOOD, opts=["--verbose"]) as h:
+        h.start()
+        h.handshake()
+        for n in range(3):
+            h.request("hello", [str(n)])
+        rid = h.next_id("hello")
+        msg = compact({"jsonrpc": "2.0", "id": rid, "method": "hello", "params": ["split"]})
+        h.send_raw(msg[:9])
+        time.sleep(0.2)
+        h.send_raw(msg[9:] + b"\n\n")
+        h.wait_response(rid)
+        h.close_stdin()
+        h.wait_exit()
+        h.wait_stderr(b"by reference", 5)
+        m = re.search(rb"lightningd sent (\d+) messages, (\d+) of them framed by their "
+                      rb"validation in one pass", bytes(h.stderr))
+        got = (int(m.group(1)), int(m.group(2))) if m else None
+        is_(got, (6, 5), "getmanifest, init and three requests framed in one pass each; "
+            "the split one by the scan")
+
+
 for c in (unregistered_method, forwarded_whitespace, nonstrict_request, nonstrict_hook,
-          notifications, framing, forwarded_bytes_canonical):
+          notifications, framing, forwarded_bytes_canonical, one_pass_framing):
     case(c)
 done()

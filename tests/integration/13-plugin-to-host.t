@@ -5,6 +5,7 @@
 # drop logged on stderr and as a `log` warn notification to the host.
 import fcntl
 import os
+import re
 import time
 import threading
 import sys
@@ -189,7 +190,9 @@ def lent_pages_kept():
     # the plugin's next messages arrive and are queued. (The rule itself,
     # that no lent byte is written again, is pinned down by test-buf.)
     n = 4 * 1024 * 1024
-    with start() as h:
+    with runner(HOSTILE, opts=["--verbose"]) as h:
+        h.start()
+        h.handshake()
         h.read_size, h.read_delay = 256 * 1024, 0.1
         r = h.request("hello", ["bigpair", str(n)], timeout=60)
         h.read_size, h.read_delay = 1 << 20, 0.0
@@ -201,6 +204,13 @@ def lent_pages_kept():
            "the big notification intact: no byte of it was written over while lent")
         h.close_stdin()
         h.wait_exit()
+        # ... and they did go by reference: the runner's --verbose exit line
+        # counts the bytes lent (all but each message's last < 256 KiB).
+        h.wait_stderr(b"by reference", 5)
+        m = re.search(rb"(\d+) bytes went to lightningd by reference", bytes(h.stderr))
+        lent = int(m.group(1)) if m else -1
+        ok(2 * n - 2 * 256 * 1024 <= lent <= 2 * n + 4096,
+           "both 4 MiB messages went to the host's pipe by reference (%d bytes)" % lent)
 
 
 for c in (forged_and_unasked, duplicate_answer, undeclared_notifications,

@@ -89,7 +89,7 @@ static void test_lend(void)
 	struct buf b;
 	buf_init(&b);
 	fill(&b, 0, total);
-	ok(buf_flush_lend(p[1], &b) == 0 && b.lent && b.len == total - pipe_sz,
+	ok(buf_flush_lend(p[1], &b, NULL) == 0 && b.lent && b.len == total - pipe_sz,
 	   "an 8 MiB buffer lends what the pipe takes (%zu bytes)", pipe_sz);
 	/* A tail bigger than the room left compacts: the lent front must
 	 * not be overwritten by the live bytes. */
@@ -101,7 +101,7 @@ static void test_lend(void)
 
 	/* Lent again, then emptied: the storage is given back, not reused
 	 * from its front for the next bytes. */
-	ok(buf_flush_lend(p[1], &b) == 0 && b.lent, "lent again");
+	ok(buf_flush_lend(p[1], &b, NULL) == 0 && b.lent, "lent again");
 	buf_consume(&b, b.len);
 	ok(b.cap == 0 && b.data == NULL, "a lent buffer that empties gives its storage back");
 	fill(&b, 0, 4096);	/* where the lent bytes were, had it been reused */
@@ -111,7 +111,7 @@ static void test_lend(void)
 	/* Small buffers are written, not lent (a copy is cheaper). */
 	buf_init(&b);
 	fill(&b, 0, 100000);
-	ok(buf_flush_lend(p[1], &b) == 0 && !b.lent && b.len == 0 && read_pattern(p[0], 0, 100000),
+	ok(buf_flush_lend(p[1], &b, NULL) == 0 && !b.lent && b.len == 0 && read_pattern(p[0], 0, 100000),
 	   "a small buffer is written, not lent");
 	buf_free(&b);
 
@@ -121,7 +121,7 @@ static void test_lend(void)
 	fcntl(s[0], F_SETFL, O_NONBLOCK);
 	buf_init(&b);
 	fill(&b, 0, 4u << 20);
-	int rc = buf_flush_lend(s[0], &b);
+	int rc = buf_flush_lend(s[0], &b, NULL);
 	ok(rc == 0 && !b.lent && b.len < (4u << 20) && read_pattern(s[1], 0, 4096),
 	   "a socket is written to, not lent (%zu bytes left)", b.len);
 	buf_free(&b);

@@ -394,7 +394,7 @@ static bool confined_lend_works(void)
 	buf_init(&b);
 	memset(buf_tail(&b, 4u << 20), 'x', 4u << 20);
 	buf_commit(&b, 4u << 20);
-	bool lent = buf_flush_lend(p[1], &b) == 0 && b.lent;
+	bool lent = buf_flush_lend(p[1], &b, NULL) == 0 && b.lent;
 	char got[4096];
 	lent = lent && read(p[0], got, sizeof(got)) == (ssize_t)sizeof(got) && got[4095] == 'x';
 	buf_free(&b);
