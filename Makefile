@@ -103,9 +103,11 @@ $(BUILD)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay-main.c $(wildcard test
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay-main.c $(LIBOBJS) $(LDLIBS)
 
 # bench-smoke runs first so that prove's summary is the last thing printed.
+# -o shows the tests' comments: a failing case's diagnostics (what a
+# process printed, a traceback) reach the CI log; a passing run has a few.
 check: all $(UNITBIN) $(HELPBIN) $(REPLAYBIN)
 	BUILD=$(BUILD) bench/run --smoke
-	BUILD=$(BUILD) PR_BIN=$(CURDIR)/$(BUILD)/plugin-runner prove -f --timer \
+	BUILD=$(BUILD) PR_BIN=$(CURDIR)/$(BUILD)/plugin-runner prove -f -o --timer \
 	    $(UNITBIN) $(REPLAYBIN) $(sort $(wildcard tests/integration/*.t))
 
 unit-check: $(UNITBIN)

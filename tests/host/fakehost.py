@@ -39,6 +39,19 @@ FEATURE_SET = {
 }
 DEFAULT_TIMEOUT = 10.0
 
+# The signals a supervisor sends reach a plugin with their default action
+# when lightningd runs in a terminal or under systemd (ignored dispositions
+# survive exec, handled ones do not; PROTOCOL 1.1). A test run started with
+# them ignored (a background job of a non-interactive shell ignores SIGINT
+# and SIGQUIT; nohup ignores SIGHUP) would hand that on to every plugin and
+# make the signal tests depend on how they were launched: start from the
+# defaults. SIGPIPE stays as lightningd has it (see Host.start).
+if threading.current_thread() is threading.main_thread():
+    for _sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM,
+                 signal.SIGUSR1, signal.SIGUSR2):
+        if signal.getsignal(_sig) == signal.SIG_IGN:
+            signal.signal(_sig, signal.SIG_DFL)
+
 
 class HostTimeout(AssertionError):
     """A wait ran out: the test fails instead of hanging."""
@@ -554,7 +567,8 @@ class Host:
         try:
             rc = self.proc.wait(timeout if timeout is not None else self.timeout)
         except subprocess.TimeoutExpired:
-            raise HostTimeout("process did not exit within %.1fs" % (timeout or self.timeout))
+            raise HostTimeout("process did not exit within %.1fs; its stderr ends: %r"
+                              % (timeout or self.timeout, bytes(self.stderr[-800:])))
         self._rt.join(2)
         self._et.join(2)
         return 128 - rc if rc < 0 else rc
