@@ -101,6 +101,15 @@ static bool is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* A frame is returned: framer_pending() hands it out until it is
+ * consumed or taken; canonical when its bytes are canonical text. */
+static void frame_returned(struct framer *f, bool canonical)
+{
+	f->returned = true;
+	f->canonical = canonical;
+	f->frames++;
+}
+
 /* What framer_next() hands out again if called before framer_consume(). */
 static enum frame_rc framer_pending(struct framer *f, char **msg,
 				    size_t *len)
@@ -153,9 +162,7 @@ static bool host_frame_whole(struct framer *f)
 	f->canon_len = f->canon_out.len;
 	f->scan = f->ret_len = inlen;
 	f->started = false;
-	f->returned = true;
-	f->frames++;
-	f->canonical = true;
+	frame_returned(f, true);
 	return true;
 }
 
@@ -181,9 +188,7 @@ static enum frame_rc canon_verdict(struct framer *f, enum canon_step st, size_t 
 	f->started = false;
 	f->scan = f->ret_len = inlen;
 	f->canon_len = outlen;
-	f->returned = true;
-	f->frames++;
-	f->canonical = true;
+	frame_returned(f, true);
 	return framer_pending(f, msg, len);
 }
 
@@ -289,8 +294,7 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 				continue;
 			}
 			f->scan = f->ret_len = i;
-			f->returned = true;
-			f->frames++;
+			frame_returned(f, false);
 			return framer_pending(f, msg, len);
 		case JSBOUND_MORE:
 			break;
@@ -303,8 +307,7 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 			f->why = "JSON message too big: skipped";
 			f->skipping = true;
 			f->scan = i;
-			f->returned = true;
-			f->frames++;
+			frame_returned(f, false);
 			return framer_pending(f, msg, len);
 		}
 	}
