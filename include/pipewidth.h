@@ -9,6 +9,8 @@
 #define PR_PIPEWIDTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include "buf.h"
 
 #define PIPE_WIDE	(1 << 20)	/* the default fs.pipe-max-size */
 #define PIPE_WIDEN_AT	(256u << 10)	/* bytes of one message in flight */
@@ -25,5 +27,10 @@ void pipe_width_init(struct pipe_width *p, int fd);
  * change; narrowing a pipe that still holds more than its normal size
  * fails (EBUSY) and is tried again at the next call. */
 void pipe_width_fit(struct pipe_width *p, bool big);
+/* buf_flush_lend() of b into p's pipe, made wide first when b holds at
+ * least PIPE_WIDEN_AT: a big message's first write then fills 1 MiB of
+ * pipe, not the 64 KiB it found, and the reader is woken once per MiB
+ * from the start. Returns what buf_flush_lend() returns. */
+int pipe_width_flush_lend(struct pipe_width *p, struct buf *b, size_t *lent);
 
 #endif

@@ -406,11 +406,10 @@ static void loop(struct relay *r)
 			log_info("plugin closed its stdin");
 			close_plugin_stdin(r);
 		}
-		/* A big message just queued (a verdict came back): the pipe is
-		 * made wide before the first write, not after a full one. */
-		pipe_width_fit(&r->host_out_w, r->to_host.len >= PIPE_WIDEN_AT);
+		/* A big message just queued (a verdict came back) goes into a
+		 * pipe made wide before its first write, not after a full one. */
 		if (r->to_host.len && !r->host_dead &&
-		    buf_flush_lend(r->host_out, &r->to_host, &r->lent_to_host) < 0) {
+		    pipe_width_flush_lend(&r->host_out_w, &r->to_host, &r->lent_to_host) < 0) {
 			log_info("host stopped reading our stdout: ending the plugin");
 			r->host_dead = true;
 			buf_consume(&r->to_host, r->to_host.len);
