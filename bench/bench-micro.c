@@ -4,18 +4,27 @@
  * (json_loadb with JSON_REJECT_DUPLICATES, as jsonrpc_decode does); and
  * a host message framed then validated (FRAMER_LENIENT, then canon_json_top
  * as the gate does for a raw frame) against framed by validating it
- * (FRAMER_HOST, one pass).
+ * (FRAMER_HOST, one pass); and a whole hook round trip through the
+ * relay's framers and the gate (no I/O), back to back and after the CPU
+ * idled, as between two hook calls on a node (a halted vCPU on a VM).
  *
- *   make -f bench/Makefile micro && $BUILD/bench/bench-micro
+ *   make -f bench/Makefile micro && $BUILD/bench/bench-micro [POLICY]
+ *   (POLICY: bench/policies/bench.json, from the top directory)
  *
  * The only bench program that links the runner's objects (every $BUILD object but
  * main.o): it answers "what would a message cost without the DOM parse".
  * Not run by bench/run. Must not: change anything it measures. */
 #include <jansson.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "buf.h"
 #include "canon.h"
 #include "framer.h"
+#include "gate.h"
+#include "log.h"
+#include "policy.h"
 #include "bench.h"
 
 static double per_canon(const char *p, size_t n, int reps)
@@ -85,6 +94,125 @@ static double per_host_frame(const char *p, size_t n, enum framer_mode mode, int
 	return t0;
 }
 
+/* ---- one hook round trip through the runner's framers and gate ---- */
+
+struct rt {
+	struct gate *g;
+	struct framer host_in, plugin_out;
+	struct buf to_plugin, to_host;
+	struct gate_io hio, pio;
+};
+
+static void rt_host(struct rt *r, const char *p, size_t n)
+{
+	char *m;
+	size_t len;
+
+	framer_push(&r->host_in, p, n);
+	if (framer_next(&r->host_in, &m, &len) != FRAME_READY)
+		bdie("host framer: no frame");
+	gate_from_host(r->g, m, len, &r->hio);
+	framer_consume(&r->host_in);
+	if (!r->to_plugin.len)
+		bdie("the gate forwarded nothing to the plugin");
+	buf_consume(&r->to_plugin, r->to_plugin.len);
+}
+
+static void rt_plugin(struct rt *r, const char *p, size_t n)
+{
+	char *m;
+	size_t len;
+
+	framer_push(&r->plugin_out, p, n);
+	if (framer_next(&r->plugin_out, &m, &len) != FRAME_READY)
+		bdie("plugin framer: no frame");
+	if (gate_from_plugin(r->g, m, len, &r->pio) != GATE_OK)
+		bdie("the gate refused the plugin's message");
+	framer_consume(&r->plugin_out);
+	if (!r->to_host.len)
+		bdie("the gate forwarded nothing to the host");
+	buf_consume(&r->to_host, r->to_host.len);
+}
+
+/* The bench's policy and plugin, through getmanifest and init, as the
+ * relay would take them (its framers, its gate). */
+static void rt_open(struct rt *r, const char *policy_file)
+{
+	static char text[1 << 16];
+	struct policy *pol;
+	struct perr err;
+	int fd = open(policy_file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text));
+
+	if (n <= 0 || policy_load_buf(policy_file, text, (size_t)n, &pol, &err) < 0)
+		bdie("cannot load %s", policy_file);
+	close(fd);
+	memset(r, 0, sizeof(*r));
+	r->g = gate_new(pol, false, NULL);
+	framer_init(&r->host_in, FRAMER_HOST, pol->sandbox.limits.message, 64);
+	framer_init(&r->plugin_out, FRAMER_CANON, pol->sandbox.limits.message, 64);
+	r->hio = (struct gate_io){ &r->to_plugin, &r->to_host, &r->host_in };
+	r->pio = (struct gate_io){ &r->to_plugin, &r->to_host, &r->plugin_out };
+	static const char gm[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:getmanifest#1\",\"method\":\"getmanifest\",\"params\":{}}\n\n";
+	static const char man[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:getmanifest#1\",\"result\":{\"options\":[],\"rpcmethods\":["
+		"{\"name\":\"benchbig\",\"usage\":\"bytes\"},{\"name\":\"benchlog\",\"usage\":\"count\"},"
+		"{\"name\":\"benchrpc\",\"usage\":\"bytes\"}],\"hooks\":[\"htlc_accepted\"],\"subscriptions\":[],"
+		"\"dynamic\":false,\"nonnumericids\":true}}\n\n";
+	static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:init#2\",\"method\":\"init\",\"params\":{\"options\":{},"
+		"\"configuration\":{\"lightning-dir\":\"/tmp\",\"rpc-file\":\"lightning-rpc\",\"startup\":true,"
+		"\"network\":\"regtest\"}}}\n\n";
+	static const char done[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:init#2\",\"result\":{}}\n\n";
+	rt_host(r, gm, sizeof(gm) - 1);
+	rt_plugin(r, man, sizeof(man) - 1);
+	rt_host(r, init, sizeof(init) - 1);
+	rt_plugin(r, done, sizeof(done) - 1);
+	if (!gate_running(r->g))
+		bdie("handshake did not complete");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median time of one htlc_accepted call and its {"result":"continue"}
+ * through framers and gate (no I/O), each call with a new id as
+ * lightningd sends them. idle_us > 0: the thread sleeps that long before
+ * each, so the CPU idles (on a VM, a halted vCPU) in between, as between
+ * two hook calls on a real node; the sleep is not timed. */
+static double per_round_trip(struct rt *r, const struct bbuf *params, int reps, int idle_us)
+{
+	struct bbuf req = { 0 }, rep = { 0 };
+	double *t = calloc((size_t)reps, sizeof(*t));
+	static unsigned long long id = 100;
+
+	if (!t)
+		bdie("out of memory");
+	for (int i = -100; i < reps; i++) {	/* 100 to warm up */
+		id++;
+		req.len = rep.len = 0;
+		bbuf_printf(&req, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:htlc_accepted#%llu\","
+			    "\"method\":\"htlc_accepted\",\"params\":%.*s}\n\n",
+			    id, (int)params->len, params->p);
+		bbuf_printf(&rep, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:htlc_accepted#%llu\","
+			    "\"result\":{\"result\":\"continue\"}}\n\n", id);
+		if (idle_us)
+			usleep((useconds_t)idle_us);
+		double t0 = now_s();
+		rt_host(r, req.p, req.len);
+		rt_plugin(r, rep.p, rep.len);
+		if (i >= 0)
+			t[i] = now_s() - t0;
+	}
+	qsort(t, (size_t)reps, sizeof(*t), cmp_double);
+	double m = t[reps / 2];
+	free(t);
+	free(req.p);
+	free(rep.p);
+	return m;
+}
+
 static void row(const char *what, const struct bbuf *b, int reps)
 {
 	double c = per_canon(b->p, b->len, reps), d = per_dom(b->p, b->len, reps);
@@ -93,8 +221,12 @@ static void row(const char *what, const struct bbuf *b, int reps)
 	       what, b->len, c * 1e6, b->len / MB / c, d * 1e6, b->len / MB / d, d / c);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *policy_file = argc > 1 ? argv[1] : "bench/policies/bench.json";
+
+	log_init("bench-micro", LOG_WARN);	/* not the handshake's info lines */
+
 	struct bbuf h = { 0 }, l = { 0 }, big = { 0 }, lc = { 0 };
 
 	bbuf_printf(&h, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:htlc_accepted#1\","
@@ -113,6 +245,14 @@ int main(void)
 	double one = per_host_frame(h.p, h.len, FRAMER_HOST, 200000);
 	printf("%-34s %9zu B  framed then validated %6.3f us  framed by validating %6.3f us  %4.2fx\n",
 	       "htlc_accepted request, host side", h.len, scan * 1e6, one * 1e6, scan / one);
+	struct bbuf params = { 0 };
+	struct rt r;
+	gen_htlc_params(&params);
+	rt_open(&r, policy_file);
+	double warm = per_round_trip(&r, &params, 20000, 0);
+	double cold = per_round_trip(&r, &params, 2000, 200);
+	printf("%-34s %9zu B  back to back %6.3f us  after 200 us idle %6.3f us  %4.2fx\n",
+	       "htlc_accepted round trip, gate", params.len, warm * 1e6, cold * 1e6, cold / warm);
 	row("htlc_accepted request", &h, 20000);
 	row("log notification", &l, 1000000);
 	row("50 MB rpcmethod answer", &big, 2);
