@@ -12,7 +12,8 @@
  *   (POLICY: bench/policies/bench.json, from the top directory)
  *
  * The only bench program that links the runner's objects (every $BUILD object but
- * main.o): it answers "what would a message cost without the DOM parse".
+ * main.o): it answers "what would a message cost without the DOM parse", and
+ * what the runner's own work per hook call is, without the system calls.
  * Not run by bench/run. Must not: change anything it measures. */
 #include <jansson.h>
 
@@ -103,35 +104,24 @@ struct rt {
 	struct gate_io hio, pio;
 };
 
-static void rt_host(struct rt *r, const char *p, size_t n)
+/* One message from the host (from_host) or the plugin through its
+ * framer and the gate, as the relay passes it; it must be forwarded. */
+static void rt_pass(struct rt *r, bool from_host, const char *p, size_t n)
 {
+	struct framer *f = from_host ? &r->host_in : &r->plugin_out;
+	struct buf *out = from_host ? &r->to_plugin : &r->to_host;
 	char *m;
 	size_t len;
 
-	framer_push(&r->host_in, p, n);
-	if (framer_next(&r->host_in, &m, &len) != FRAME_READY)
-		bdie("host framer: no frame");
-	gate_from_host(r->g, m, len, &r->hio);
-	framer_consume(&r->host_in);
-	if (!r->to_plugin.len)
-		bdie("the gate forwarded nothing to the plugin");
-	buf_consume(&r->to_plugin, r->to_plugin.len);
-}
-
-static void rt_plugin(struct rt *r, const char *p, size_t n)
-{
-	char *m;
-	size_t len;
-
-	framer_push(&r->plugin_out, p, n);
-	if (framer_next(&r->plugin_out, &m, &len) != FRAME_READY)
-		bdie("plugin framer: no frame");
-	if (gate_from_plugin(r->g, m, len, &r->pio) != GATE_OK)
-		bdie("the gate refused the plugin's message");
-	framer_consume(&r->plugin_out);
-	if (!r->to_host.len)
-		bdie("the gate forwarded nothing to the host");
-	buf_consume(&r->to_host, r->to_host.len);
+	framer_push(f, p, n);
+	if (framer_next(f, &m, &len) != FRAME_READY)
+		bdie("%s framer: no frame", from_host ? "host" : "plugin");
+	enum gate_rc rc = from_host ? gate_from_host(r->g, m, len, &r->hio)
+				    : gate_from_plugin(r->g, m, len, &r->pio);
+	framer_consume(f);
+	if (rc != GATE_OK || !out->len)
+		bdie("the gate did not forward the %s's message", from_host ? "host" : "plugin");
+	buf_consume(out, out->len);
 }
 
 /* The bench's policy and plugin, through getmanifest and init, as the
@@ -144,8 +134,10 @@ static void rt_open(struct rt *r, const char *policy_file)
 	int fd = open(policy_file, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text));
 
-	if (n <= 0 || policy_load_buf(policy_file, text, (size_t)n, &pol, &err) < 0)
-		bdie("cannot load %s", policy_file);
+	if (n <= 0)
+		bdie("cannot read %s:", policy_file);
+	if (policy_load_buf(policy_file, text, (size_t)n, &pol, &err) < 0)
+		bdie("%s", err.msg);
 	close(fd);
 	memset(r, 0, sizeof(*r));
 	r->g = gate_new(pol, false, NULL);
@@ -162,10 +154,10 @@ static void rt_open(struct rt *r, const char *policy_file)
 		"\"configuration\":{\"lightning-dir\":\"/tmp\",\"rpc-file\":\"lightning-rpc\",\"startup\":true,"
 		"\"network\":\"regtest\"}}}\n\n";
 	static const char done[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:init#2\",\"result\":{}}\n\n";
-	rt_host(r, gm, sizeof(gm) - 1);
-	rt_plugin(r, man, sizeof(man) - 1);
-	rt_host(r, init, sizeof(init) - 1);
-	rt_plugin(r, done, sizeof(done) - 1);
+	rt_pass(r, true, gm, sizeof(gm) - 1);
+	rt_pass(r, false, man, sizeof(man) - 1);
+	rt_pass(r, true, init, sizeof(init) - 1);
+	rt_pass(r, false, done, sizeof(done) - 1);
 	if (!gate_running(r->g))
 		bdie("handshake did not complete");
 }
@@ -200,8 +192,8 @@ static double per_round_trip(struct rt *r, const struct bbuf *params, int reps, 
 		if (idle_us)
 			usleep((useconds_t)idle_us);
 		double t0 = now_s();
-		rt_host(r, req.p, req.len);
-		rt_plugin(r, rep.p, rep.len);
+		rt_pass(r, true, req.p, req.len);
+		rt_pass(r, false, rep.p, rep.len);
 		if (i >= 0)
 			t[i] = now_s() - t0;
 	}
@@ -226,6 +218,8 @@ int main(int argc, char **argv)
 	const char *policy_file = argc > 1 ? argv[1] : "bench/policies/bench.json";
 
 	log_init("bench-micro", LOG_WARN);	/* not the handshake's info lines */
+	struct rt r;
+	rt_open(&r, policy_file);	/* before any measuring: a bad policy ends it at once */
 
 	struct bbuf h = { 0 }, l = { 0 }, big = { 0 }, lc = { 0 };
 
@@ -246,9 +240,7 @@ int main(int argc, char **argv)
 	printf("%-34s %9zu B  framed then validated %6.3f us  framed by validating %6.3f us  %4.2fx\n",
 	       "htlc_accepted request, host side", h.len, scan * 1e6, one * 1e6, scan / one);
 	struct bbuf params = { 0 };
-	struct rt r;
 	gen_htlc_params(&params);
-	rt_open(&r, policy_file);
 	double warm = per_round_trip(&r, &params, 20000, 0);
 	double cold = per_round_trip(&r, &params, 2000, 200);
 	printf("%-34s %9zu B  back to back %6.3f us  after 200 us idle %6.3f us  %4.2fx\n",

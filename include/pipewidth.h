@@ -9,8 +9,7 @@
 #define PR_PIPEWIDTH_H
 
 #include <stdbool.h>
-#include <stddef.h>
-#include "buf.h"
+#include "buf.h"	/* and size_t */
 
 #define PIPE_WIDE	(1 << 20)	/* the default fs.pipe-max-size */
 #define PIPE_WIDEN_AT	(256u << 10)	/* bytes of one message in flight */

@@ -48,10 +48,6 @@ static bool read_pattern(int fd, size_t from, size_t n)
 	return same && have == n;
 }
 
-/* buf_flush_lend: the pipe holds references to the buffer's pages, so no
- * byte handed out may be written again until read: after the buffer
- * compacts, grows, empties and is filled again, the reader must still get
- * exactly what was lent. */
 /* Whether the mapping that holds addr says "no huge pages" (VmFlags nh in
  * /proc/self/smaps). */
 static bool no_huge_pages(const void *addr)
@@ -78,6 +74,10 @@ static bool no_huge_pages(const void *addr)
 	return nh;
 }
 
+/* buf_flush_lend: the pipe holds references to the buffer's pages, so no
+ * byte handed out may be written again until read: after the buffer
+ * compacts, grows, empties and is filled again, the reader must still get
+ * exactly what was lent. */
 static void test_lend(void)
 {
 	int p[2];
