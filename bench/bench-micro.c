@@ -5,8 +5,10 @@
  * a host message framed then validated (FRAMER_LENIENT, then canon_json_top
  * as the gate does for a raw frame) against framed by validating it
  * (FRAMER_HOST, one pass); and a whole hook round trip through the
- * relay's framers and the gate (no I/O), back to back and after the CPU
- * idled, as between two hook calls on a node (a halted vCPU on a VM).
+ * relay's framers and the gate (no I/O), stage by stage: back to back,
+ * after the CPU idled, as between two hook calls on a node (a halted vCPU
+ * on a VM), and with every cache emptied first (what a round trip costs
+ * when other work ran on the core in between).
  *
  *   make -f bench/Makefile micro && $BUILD/bench/bench-micro [POLICY]
  *   (POLICY: bench/policies/bench.json, from the top directory)
@@ -105,23 +107,32 @@ struct rt {
 };
 
 /* One message from the host (from_host) or the plugin through its
- * framer and the gate, as the relay passes it; it must be forwarded. */
-static void rt_pass(struct rt *r, bool from_host, const char *p, size_t n)
+ * framer and the gate, as the relay passes it; it must be forwarded.
+ * stage[0]: the framer's time (framing, validation, canonical text),
+ * stage[1]: the gate's (decision, bookkeeping, the queued copy). */
+static void rt_pass(struct rt *r, bool from_host, const char *p, size_t n, double stage[2])
 {
 	struct framer *f = from_host ? &r->host_in : &r->plugin_out;
 	struct buf *out = from_host ? &r->to_plugin : &r->to_host;
 	char *m;
 	size_t len;
 
+	double t0 = now_s();
 	framer_push(f, p, n);
 	if (framer_next(f, &m, &len) != FRAME_READY)
 		bdie("%s framer: no frame", from_host ? "host" : "plugin");
+	double t1 = now_s();
 	enum gate_rc rc = from_host ? gate_from_host(r->g, m, len, &r->hio)
 				    : gate_from_plugin(r->g, m, len, &r->pio);
+	double t2 = now_s();
 	framer_consume(f);
 	if (rc != GATE_OK || !out->len)
 		bdie("the gate did not forward the %s's message", from_host ? "host" : "plugin");
 	buf_consume(out, out->len);
+	if (stage) {
+		stage[0] = t1 - t0;
+		stage[1] = t2 - t1;
+	}
 }
 
 /* The bench's policy and plugin, through getmanifest and init, as the
@@ -154,10 +165,10 @@ static void rt_open(struct rt *r, const char *policy_file)
 		"\"configuration\":{\"lightning-dir\":\"/tmp\",\"rpc-file\":\"lightning-rpc\",\"startup\":true,"
 		"\"network\":\"regtest\"}}}\n\n";
 	static const char done[] = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:init#2\",\"result\":{}}\n\n";
-	rt_pass(r, true, gm, sizeof(gm) - 1);
-	rt_pass(r, false, man, sizeof(man) - 1);
-	rt_pass(r, true, init, sizeof(init) - 1);
-	rt_pass(r, false, done, sizeof(done) - 1);
+	rt_pass(r, true, gm, sizeof(gm) - 1, NULL);
+	rt_pass(r, false, man, sizeof(man) - 1, NULL);
+	rt_pass(r, true, init, sizeof(init) - 1, NULL);
+	rt_pass(r, false, done, sizeof(done) - 1, NULL);
 	if (!gate_running(r->g))
 		bdie("handshake did not complete");
 }
@@ -168,20 +179,36 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How a round trip is preceded (not timed): nothing, the CPU idling, or
+ * every cache emptied of the runner's code and data. */
+enum rt_before { RT_BACK_TO_BACK, RT_IDLE, RT_EVICTED };
+
+/* Bytes swept to evict: more than this VM's 32 MiB L3, so that the
+ * runner's code and data come from memory, as after a vCPU halt on a busy
+ * host where other work ran on that core in between. */
+#define EVICT_BYTES	(64u << 20)
+
 /* Median time of one htlc_accepted call and its {"result":"continue"}
  * through framers and gate (no I/O), each call with a new id as
- * lightningd sends them. idle_us > 0: the thread sleeps that long before
- * each, so the CPU idles (on a VM, a halted vCPU) in between, as between
- * two hook calls on a real node; the sleep is not timed. */
-static double per_round_trip(struct rt *r, const struct bbuf *params, int reps, int idle_us)
+ * lightningd sends them, and the median of each stage (host framer, host
+ * gate, plugin framer, plugin gate) into stages[4]. RT_IDLE: the thread
+ * sleeps 200 us before each, so the CPU idles (on a VM, a halted vCPU),
+ * as between two hook calls on a real node; RT_EVICTED: it sweeps
+ * EVICT_BYTES first. Neither is timed. */
+static double per_round_trip(struct rt *r, const struct bbuf *params, int reps,
+			     enum rt_before before, double stages[4])
 {
 	struct bbuf req = { 0 }, rep = { 0 };
-	double *t = calloc((size_t)reps, sizeof(*t));
+	double *t = calloc((size_t)reps * 5, sizeof(*t));
+	static char *sweep;
 	static unsigned long long id = 100;
 
 	if (!t)
 		bdie("out of memory");
+	if (before == RT_EVICTED && !sweep && !(sweep = calloc(1, EVICT_BYTES)))
+		bdie("out of memory");
 	for (int i = -100; i < reps; i++) {	/* 100 to warm up */
+		double st[4];
 		id++;
 		req.len = rep.len = 0;
 		bbuf_printf(&req, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:htlc_accepted#%llu\","
@@ -189,20 +216,35 @@ static double per_round_trip(struct rt *r, const struct bbuf *params, int reps, 
 			    id, (int)params->len, params->p);
 		bbuf_printf(&rep, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:htlc_accepted#%llu\","
 			    "\"result\":{\"result\":\"continue\"}}\n\n", id);
-		if (idle_us)
-			usleep((useconds_t)idle_us);
+		if (before == RT_IDLE)
+			usleep(200);
+		else if (before == RT_EVICTED)
+			for (size_t k = 0; k < EVICT_BYTES; k += 64)
+				sweep[k]++;
 		double t0 = now_s();
-		rt_pass(r, true, req.p, req.len);
-		rt_pass(r, false, rep.p, rep.len);
-		if (i >= 0)
+		rt_pass(r, true, req.p, req.len, st);
+		rt_pass(r, false, rep.p, rep.len, st + 2);
+		if (i >= 0) {
 			t[i] = now_s() - t0;
+			for (int k = 0; k < 4; k++)
+				t[(size_t)reps * (size_t)(k + 1) + (size_t)i] = st[k];
+		}
 	}
-	qsort(t, (size_t)reps, sizeof(*t), cmp_double);
+	for (int k = 0; k < 5; k++)
+		qsort(t + (size_t)reps * (size_t)k, (size_t)reps, sizeof(*t), cmp_double);
 	double m = t[reps / 2];
+	for (int k = 0; k < 4; k++)
+		stages[k] = t[(size_t)reps * (size_t)(k + 1) + (size_t)reps / 2];
 	free(t);
 	free(req.p);
 	free(rep.p);
 	return m;
+}
+
+static void stage_row(const char *what, const double st[4])
+{
+	printf("  %-32s host framer %6.3f us  host gate %6.3f us  plugin framer %6.3f us  plugin gate %6.3f us\n",
+	       what, st[0] * 1e6, st[1] * 1e6, st[2] * 1e6, st[3] * 1e6);
 }
 
 static void row(const char *what, const struct bbuf *b, int reps)
@@ -241,10 +283,15 @@ int main(int argc, char **argv)
 	       "htlc_accepted request, host side", h.len, scan * 1e6, one * 1e6, scan / one);
 	struct bbuf params = { 0 };
 	gen_htlc_params(&params);
-	double warm = per_round_trip(&r, &params, 20000, 0);
-	double cold = per_round_trip(&r, &params, 2000, 200);
-	printf("%-34s %9zu B  back to back %6.3f us  after 200 us idle %6.3f us  %4.2fx\n",
-	       "htlc_accepted round trip, gate", params.len, warm * 1e6, cold * 1e6, cold / warm);
+	double sw[4], si[4], se[4];
+	double warm = per_round_trip(&r, &params, 20000, RT_BACK_TO_BACK, sw);
+	double idle = per_round_trip(&r, &params, 2000, RT_IDLE, si);
+	double evicted = per_round_trip(&r, &params, 300, RT_EVICTED, se);
+	printf("%-34s %9zu B  back to back %6.3f us  after 200 us idle %6.3f us  caches evicted %6.3f us\n",
+	       "htlc_accepted round trip, gate", params.len, warm * 1e6, idle * 1e6, evicted * 1e6);
+	stage_row("back to back:", sw);
+	stage_row("after 200 us idle:", si);
+	stage_row("caches evicted (64 MiB swept):", se);
 	row("htlc_accepted request", &h, 20000);
 	row("log notification", &l, 1000000);
 	row("50 MB rpcmethod answer", &big, 2);

@@ -106,6 +106,21 @@ enum canon_step canon_json_prefix(const char *in, size_t avail, unsigned max_dep
 				  struct buf *out, size_t *inlen, struct canon_top *top,
 				  struct canon_err *err);
 
+/* canon_json_prefix() that writes nothing anywhere while the message is
+ * its own canonical form, as lightningd's compact JSON is: on CANON_DONE
+ * with *in_place, in[0..*outlen) (== *inlen) is the canonical text, out
+ * is untouched and *top's offsets are relative to in; without, the
+ * canonical text was appended to out, as canon_json_prefix() does. The
+ * bytes of in are never changed (while output and input agree, each
+ * byte is written over itself; where they first differ, the output so
+ * far is copied to out and goes on there), so a caller can still read the
+ * raw bytes of a message that fails. Same verdicts, errors and text as
+ * canon_json_prefix(). */
+enum canon_step canon_json_prefix_lazy(char *in, size_t avail, unsigned max_depth,
+				       struct buf *out, size_t *inlen, size_t *outlen,
+				       bool *in_place, struct canon_top *top,
+				       struct canon_err *err);
+
 /* Bytes of string, number and literal text the scanners have examined in
  * all messages so far (a test's measure of rescanning). */
 size_t canon_stream_work(const struct canon_stream *s);

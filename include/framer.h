@@ -78,6 +78,10 @@ struct framer {
 	size_t frames;		/* frames returned (FRAME_READY or _TOO_BIG), ever */
 	size_t whole;		/* FRAMER_HOST: of those, framed by their
 				 * validation in one pass */
+	size_t as_read;		/* FRAMER_HOST: of those, canonical as read
+				 * (validated in place, nothing written) */
+	size_t handed;		/* FRAMER_HOST: of those, canonical text
+				 * handed over by framer_take_canonical() */
 	size_t retried;		/* FRAMER_HOST: bytes a validation examined
 				 * that the scan then examined again (a frame
 				 * not whole at first sight, or invalid): at
@@ -88,7 +92,9 @@ struct framer {
 	size_t canon_len;
 	struct canon_top top;
 	bool canonical;		/* the returned frame is canonical, top valid */
-	struct buf canon_out;	/* FRAMER_HOST: a returned frame's canonical text */
+	bool in_place;		/* FRAMER_HOST: and its text is where it was read */
+	struct buf canon_out;	/* FRAMER_HOST: a returned frame's canonical
+				 * text, when it is not the bytes as read */
 	char why_buf[160];
 	enum framer_offload_state offload;
 	struct framer_verdict verdict;	/* OFFLOAD_BACK: to be acted on */
@@ -124,6 +130,18 @@ void framer_consume(struct framer *f);
  * forwarded is never copied (only the bytes after it are, fewer than one
  * read). */
 void framer_take(struct framer *f, size_t keep, struct buf *out);	/* not FRAMER_HOST */
+/* FRAMER_HOST: a frame returned canonical sits either where it was read
+ * (lightningd's compact JSON is its own canonical form) or alone in a
+ * buffer of its own (canon_out). When the caller would copy exactly that
+ * text (canon, len: *msg, *len of framer_next) into an empty dst, this
+ * hands dst the storage instead: canon_out's, swapped with dst's; or the
+ * input's, when what follows the frame there is shorter than the frame,
+ * the framer keeping those bytes in dst's old storage. false, and nothing
+ * changes, for anything else: a raw frame, other bytes, a dst holding
+ * something or lent (its pages must never be written again, and the
+ * framer would write them). Call framer_consume() after it as usual
+ * (framer_next() before that does not hand the frame out again). */
+bool framer_take_canonical(struct framer *f, const char *canon, size_t len, struct buf *dst);
 const char *framer_why(const struct framer *f);
 /* A frame returned canonical (always in FRAMER_CANON; in FRAMER_HOST when
  * it was whole at first sight and strict JSON): its bytes (*msg, *len of

@@ -20,8 +20,10 @@ struct gate_io {
 	/* The framer that returned the frame given to gate_from_plugin() or
 	 * gate_from_host(), or NULL. A frame it returned canonical
 	 * (framer_canon_top) is not parsed again. A plugin message forwarded
-	 * whole then leaves in its storage (framer_take) instead of being
-	 * copied; the caller's framer_consume() afterwards is harmless. */
+	 * whole then leaves in its storage (framer_take), and a host message
+	 * forwarded into an empty queue in its canonical buffer
+	 * (framer_take_canonical), instead of being copied; the caller's
+	 * framer_consume() afterwards is harmless. */
 	struct framer *frame_src;
 };
 

@@ -114,7 +114,7 @@ static void frame_returned(struct framer *f, bool canonical)
 static enum frame_rc framer_pending(struct framer *f, char **msg,
 				    size_t *len)
 {
-	if (f->canonical && f->mode == FRAMER_HOST) {
+	if (f->canonical && f->mode == FRAMER_HOST && !f->in_place) {
 		*msg = f->canon_out.data + f->canon_out.start;
 		*len = f->canon_len;
 		return FRAME_READY;
@@ -130,6 +130,52 @@ static enum frame_rc framer_pending(struct framer *f, char **msg,
 	return FRAME_READY;
 }
 
+/* The input's storage, the returned frame at its head, goes to out with
+ * its first keep bytes; what followed the frame is copied into `rest`,
+ * which the framer goes on with. The frame is consumed. */
+static void hand_head(struct framer *f, struct buf rest, size_t keep, struct buf *out)
+{
+	buf_append(&rest, buf_head(&f->in) + f->ret_len, f->in.len - f->ret_len);
+	/* The frame starts at the head: whitespace before it is consumed as
+	 * soon as the frame starts (begin is 0). */
+	*out = f->in;
+	out->start += f->begin;
+	out->len = keep;
+	f->in = rest;
+	f->returned = false;
+	f->canonical = false;
+	f->in_place = false;
+	f->scan -= f->ret_len;
+	f->ret_len = 0;
+}
+
+bool framer_take_canonical(struct framer *f, const char *canon, size_t len, struct buf *dst)
+{
+	if (f->mode != FRAMER_HOST || !f->returned || !f->canonical || dst->len || dst->lent ||
+	    len != f->canon_len)
+		return false;
+	if (!f->in_place) {
+		if (canon != buf_head(&f->canon_out) || f->canon_out.len != len)
+			return false;
+		struct buf t = *dst;
+		*dst = f->canon_out;
+		f->canon_out = t;
+		f->handed++;
+		return true;
+	}
+	/* The text is where it was read, at the head of the input: dst takes
+	 * that storage and the framer keeps what followed the frame, in dst's
+	 * old storage. Only when what followed is shorter than the frame (a
+	 * lone message and its "\n\n"): a batch of small messages would
+	 * otherwise move its rest once per message. */
+	size_t rest = f->in.len - f->ret_len;
+	if (canon != buf_head(&f->in) || rest >= len)
+		return false;
+	hand_head(f, *dst, len, dst);
+	f->handed++;
+	return true;
+}
+
 const struct canon_top *framer_canon_top(const struct framer *f)
 {
 	return f->returned && f->canonical ? &f->top : NULL;
@@ -137,29 +183,36 @@ const struct canon_top *framer_canon_top(const struct framer *f)
 
 /* FRAMER_HOST, at a frame's first byte (the head): lightningd writes each
  * message whole, so it is usually all here, and validating it finds its
- * end as the scan would, in the same pass that canonicalises it. The
- * output goes to canon_out, not over the input: a frame that turns out
- * unfinished, invalid or over the cap is then framed by the scan from its
- * first byte, raw, exactly as FRAMER_LENIENT frames it. Validating is
- * tried once per frame, so what it examined in vain is at most what was
- * buffered at the frame's start (f->retried). */
+ * end as the scan would, in the same pass that canonicalises it. It is
+ * usually its own canonical form too (lightningd writes compact JSON), and
+ * then the text stays where it was read: nothing is written anywhere
+ * (canon_json_prefix_lazy). Otherwise the output goes to canon_out, never
+ * over the input: a frame that turns out unfinished, invalid or over the
+ * cap is then framed by the scan from its first byte, raw, exactly as
+ * FRAMER_LENIENT frames it. Validating is tried once per frame, so what
+ * it examined in vain is at most what was buffered at the frame's start
+ * (f->retried). */
 static bool host_frame_whole(struct framer *f)
 {
 	size_t avail = f->in.len < f->max ? f->in.len : f->max;
-	size_t inlen = 0;
+	size_t inlen = 0, outlen = 0;
+	bool in_place = false;
 	struct canon_err err;
 
 	/* canon_out is empty here: framer_consume() empties it, and a try
-	 * that finds no frame leaves it so (canon_json_prefix). */
-	enum canon_step st = canon_json_prefix(buf_head(&f->in), avail, f->max_depth,
-					       &f->canon_out, &inlen, &f->top, &err);
+	 * that finds no frame leaves it so. */
+	enum canon_step st = canon_json_prefix_lazy(f->in.data + f->in.start, avail, f->max_depth,
+						    &f->canon_out, &inlen, &outlen, &in_place,
+						    &f->top, &err);
 	if (st != CANON_DONE) {
 		f->retried += st == CANON_FAILED && err.offset < avail ? err.offset + 1 : avail;
 		return false;
 	}
 	f->examined += inlen;
 	f->whole++;
-	f->canon_len = f->canon_out.len;
+	f->as_read += in_place;
+	f->in_place = in_place;
+	f->canon_len = outlen;
 	f->scan = f->ret_len = inlen;
 	f->started = false;
 	frame_returned(f, true);
@@ -326,6 +379,7 @@ void framer_consume(struct framer *f)
 		return;
 	f->returned = false;
 	f->canonical = false;
+	f->in_place = false;
 	buf_consume(&f->canon_out, f->canon_out.len);
 	buf_trim(&f->canon_out);
 	if (f->skipping) {
@@ -348,17 +402,7 @@ void framer_take(struct framer *f, size_t keep, struct buf *out)
 	struct buf rest;
 	buf_free(out);
 	buf_init(&rest);
-	buf_append(&rest, buf_head(&f->in) + f->ret_len, f->in.len - f->ret_len);
-	/* The frame starts at the head: whitespace before it is consumed as
-	 * soon as the frame starts (begin is 0). */
-	*out = f->in;
-	out->start += f->begin;
-	out->len = keep;
-	f->in = rest;
-	f->returned = false;
-	f->canonical = false;
-	f->scan -= f->ret_len;
-	f->ret_len = 0;
+	hand_head(f, rest, keep, out);
 }
 
 size_t framer_offload_avail(const struct framer *f)

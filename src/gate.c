@@ -53,6 +53,7 @@ struct gate {
 	 * framer holding it (NULL: forward() copies it). */
 	const char *frame;
 	struct framer *frame_src;
+	struct framer *host_src;	/* the host frame being judged, its framer */
 	char *upstream;		/* real lightning-rpc path, after init */
 	char *network;		/* from init: close_to addresses are checked against it */
 	struct rpcgate *replace_gate;	/* judges rpc_command replace targets */
@@ -157,11 +158,19 @@ static void reply_continue(struct gate_io *io, const char *id_raw)
 #define TAKE_MIN (64u << 10)
 
 /* Forward a message as its canonical bytes. A host message's sit alone in
- * g->scratch, a big plugin message's in the framer's buffer it was read
- * into: hand that storage over rather than copy it, so a 50 MB answer is
- * held once (m->canon is not valid afterwards). */
+ * the framer's canon_out or in g->scratch, a big plugin message's in the
+ * framer's buffer it was read into: hand that storage over rather than
+ * copy it, so a 50 MB answer is held once (m->canon is not valid
+ * afterwards). For a hook call the copy is small, but it wrote a buffer
+ * that, between two calls on a busy machine, is out of every cache: with
+ * caches emptied the host side of the gate took 2.1-3.1 us with it and
+ * 1.7-2.3 us without (bench-micro, four interleaved pairs). */
 static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
 {
+	if (g->host_src && framer_take_canonical(g->host_src, m->canon, m->canon_len, out)) {
+		buf_append(out, "\n\n", 2);
+		return;
+	}
 	if (m->canon == buf_head(&g->scratch) && m->canon_len == g->scratch.len) {
 		buf_append(&g->scratch, "\n\n", 2);
 		buf_move_append(out, &g->scratch);
@@ -356,6 +365,7 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 		host_not_strict(frame, len, why, io);
 		return GATE_OK;
 	}
+	g->host_src = io->frame_src;
 	switch (m.kind) {
 	case MSG_REQUEST:
 		host_request(g, &m, io);
@@ -368,6 +378,7 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 		log_deny("host: message is not a request or notification: dropped");
 		break;
 	}
+	g->host_src = NULL;
 	rpcmsg_clear(&m);
 	return GATE_OK;
 }

@@ -67,6 +67,52 @@ static inline bool canon_inplace_agrees(const char *in, size_t n, unsigned depth
 	return same;
 }
 
+/* Does canon_json_prefix_lazy() on a copy of in[0..avail) say exactly what
+ * canon_json_prefix() says on in (verdict, bytes taken, canonical text,
+ * member spans, error and offset), leave every byte of the copy as it
+ * was, touch out only when its text is there, and report the text in
+ * place exactly when it is the input's own bytes? *in_place: it was. */
+static inline bool canon_lazy_agrees(const char *in, size_t avail, unsigned depth,
+				     bool *in_place)
+{
+	struct buf pout, lout;
+	struct canon_err pe, le;
+	struct canon_top pt, lt;
+	size_t pin = 0, lin = 0, llen = 0;
+	char *text = malloc(avail ? avail : 1);
+	bool same, ip = false;
+
+	if (!text)
+		abort();
+	if (avail)
+		memcpy(text, in, avail);
+	buf_init(&pout);
+	buf_init(&lout);
+	buf_append(&lout, "old", 3);
+	enum canon_step ps = canon_json_prefix(in, avail, depth, &pout, &pin, &pt, &pe);
+	enum canon_step ls = canon_json_prefix_lazy(text, avail, depth, &lout, &lin, &llen, &ip,
+						    &lt, &le);
+	same = ps == ls && (avail == 0 || memcmp(text, in, avail) == 0) &&
+	       memcmp(buf_head(&lout), "old", 3) == 0;
+	if (same && ps == CANON_DONE) {
+		const char *lt_text = ip ? text : buf_head(&lout) + 3;
+		bool own = pout.len == pin && memcmp(buf_head(&pout), in, pin) == 0;
+		same = lin == pin && llen == pout.len && memcmp(lt_text, buf_head(&pout), llen) == 0 &&
+		       lout.len == (ip ? 3 : 3 + llen) && ip == own &&
+		       lt.n == pt.n && lt.more == pt.more &&
+		       memcmp(lt.m, pt.m, pt.n * sizeof(pt.m[0])) == 0;
+	} else if (same && ps == CANON_FAILED) {
+		same = le.rc == pe.rc && le.offset == pe.offset && lout.len == 3;
+	} else if (same) {
+		same = lout.len == 3;
+	}
+	*in_place = ip;
+	free(text);
+	buf_free(&pout);
+	buf_free(&lout);
+	return same;
+}
+
 /* Feed in[0..n) to a canon_stream in chunks whose sizes come from seed
  * (seed 0: one byte at a time; 1: all at once), each call on a new copy
  * of the text so far, as a growing buffer moves. Returns the outcome;

@@ -7,6 +7,9 @@
  *    pairs in order, each value a canonical value on its own;
  *  - canon_json_inplace on a copy of the input gives the same verdict,
  *    error and offset, output bytes and member spans;
+ *  - canon_json_prefix_lazy on a copy says what canon_json_prefix says,
+ *    leaves the copy's bytes as they were, and keeps the text in place
+ *    exactly when it is the input's own (canon_lazy_agrees);
  *  - so does a canon_stream fed the input byte by byte, all at once and
  *    in chunks drawn from the input's hash (canon_stream_agrees: it ends
  *    where the object closes, waits only where the input ends, and never
@@ -126,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool shrunk;
 	check(canon_inplace_agrees(in, size, DEPTH, rc, &err, buf_head(&out), out.len, &top,
 				   &shrunk));
+	bool in_place;
+	check(canon_lazy_agrees(in, size, DEPTH, &in_place));
 	uint64_t seed = 2;
 	for (size_t i = 0; i < size; i++)
 		seed = seed * 131 + data[i];

@@ -211,6 +211,13 @@ def lent_pages_kept():
         lent = int(m.group(1)) if m else -1
         ok(2 * n - 2 * 256 * 1024 <= lent <= 2 * n + 4096,
            "both 4 MiB messages went to the host's pipe by reference (%d bytes)" % lent)
+        # While a big message comes, its pipe is 1 MiB wide and the runner
+        # takes all of it in one read (relay.c, plugin_read_chunk): here the
+        # second message waits in the plugin's pipe while the host is slow.
+        m = re.search(rb"read (\d+) bytes at most at once", bytes(h.stderr))
+        most = int(m.group(1)) if m else -1
+        ok(256 * 1024 < most <= 1 << 20,
+           "the plugin's widened pipe was read more than 256 KiB at once (%d bytes)" % most)
 
 
 for c in (forged_and_unasked, duplicate_answer, undeclared_notifications,

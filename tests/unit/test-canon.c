@@ -648,6 +648,50 @@ static void test_prefix(void)
 	       "out grows only when done, the input is untouched", cuts);
 }
 
+/* canon_json_prefix_lazy: what canon_json_prefix says, at every cut, the
+ * input untouched; the text stays in place exactly when the message is its
+ * own canonical form (compact, escapes as jansson writes them). */
+static void test_prefix_lazy(void)
+{
+	static const struct {
+		const char *m;
+		bool in_place;
+	} msgs[] = {
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"cln:x#1\",\"params\":{\"a\":[1,-2.5e3,true,null]}}", true },
+		{ "{\"s\":\"tab\\t quote\\\" back\\\\ ctl\\u001F \\u00e9\"}", false },
+		{ "{\"s\":\"tab\\t quote\\\" back\\\\ ctl\\u001F \xc3\xa9\"}", true },
+		{ "{\"s\":\"\\/\"}", false },
+		{ "{\"a\": 1}", false },
+		{ "{\"a\":1 }", false },
+		{ "{\"a\":[1,\n2]}", false },
+		{ "{\"a\":1,\"a\":2}", false },
+		{ "{\"a\": tru}", false },
+		{ "{\"a\":\"\\ud800\"}", false },
+	};
+	unsigned fails = 0, cuts = 0, places = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(msgs); i++) {
+		char *t = xasprintf("%s{\"next\"", msgs[i].m);
+		size_t n = strlen(msgs[i].m);
+		for (size_t k = 0; k <= n + 7; k++, cuts++) {
+			bool ip = false;
+			if (!canon_lazy_agrees(t, k, 64, &ip)) {
+				fails++;
+				tap_diag("%s cut at %zu", msgs[i].m, k);
+			}
+			if (k == n && ip != msgs[i].in_place) {
+				fails++;
+				tap_diag("%s: in place %d, expected %d", msgs[i].m, ip, msgs[i].in_place);
+			}
+			places += ip;
+		}
+		free(t);
+	}
+	is_int(fails, 0, "prefix, lazy: %u cuts agree with canon_json_prefix, the input untouched, "
+	       "the text in place exactly for canonical messages", cuts);
+	ok(places > 0, "  (%u of them done in place)", places);
+}
+
 static void test_speed(void)
 {
 	static const char msg[] = "{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":"
@@ -1086,6 +1130,7 @@ int main(void)
 	test_differential();
 	test_stream();
 	test_prefix();
+	test_prefix_lazy();
 	test_speed();
 	return tap_done();
 }

@@ -760,6 +760,108 @@ static void test_host_mode(void)
 	ok(canon_total > (int)n, "  (%d frames came canonical in all)", canon_total);
 }
 
+/* frame, fed to a framer of mode, is READY and framer_take_canonical()
+ * refuses it, leaving the queue empty. */
+static void not_handed(enum framer_mode mode, const char *frame, const char *what)
+{
+	struct framer f;
+	struct buf q;
+	char *m;
+	size_t len;
+
+	framer_init(&f, mode, BIG, 64);
+	buf_init(&q);
+	framer_push(&f, frame, strlen(frame));
+	ok(framer_next(&f, &m, &len) == FRAME_READY && !framer_take_canonical(&f, m, len, &q) &&
+	   q.len == 0, "%s", what);
+	framer_free(&f);
+	buf_free(&q);
+}
+
+/* A host frame's canonical text handed over instead of copied: the
+ * buffers swap, and only when the caller would copy exactly that text into
+ * an empty buffer that is not lent. */
+static void test_take_canonical(void)
+{
+	struct framer f;
+	struct buf q;
+	char *m;
+	size_t len;
+	const char *two = "{ \"id\": 1, \"method\": \"a\" }\n\n{\"id\":2}\n\n";
+
+	framer_init(&f, FRAMER_HOST, BIG, 64);
+	buf_init(&q);
+	framer_push(&f, two, strlen(two));
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "take: a canonical host frame");
+	ok(!framer_take_canonical(&f, m, len - 1, &q), "  not for other bytes than the whole text");
+	ok(!framer_take_canonical(&f, m + 1, len - 1, &q), "  nor from elsewhere in it");
+	buf_append(&q, "x", 1);
+	ok(!framer_take_canonical(&f, m, len, &q), "  nor into a queue that holds something");
+	buf_consume(&q, 1);
+	q.lent = true;
+	ok(!framer_take_canonical(&f, m, len, &q), "  nor into a lent buffer (its pages are a pipe's)");
+	q.lent = false;
+	is_int(f.handed, 0, "  none handed so far");
+	char *storage = m;
+	ok(framer_take_canonical(&f, m, len, &q), "  into an empty queue: handed over");
+	ok(q.len == len && buf_head(&q) == storage &&
+	   memcmp(buf_head(&q), "{\"id\":1,\"method\":\"a\"}", len) == 0,
+	   "  the queue holds the text in the framer's own storage (no copy)");
+	is_int(f.handed, 1, "  counted");
+	framer_consume(&f);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "  the framer goes on: the next frame");
+	ok(framer_canon_top(&f) && len == 8 && memcmp(m, "{\"id\":2}", 8) == 0 && m != storage,
+	   "  canonical, in the storage it got from the queue");
+	ok(q.len == 21 && memcmp(buf_head(&q), "{\"id\":1,\"method\":\"a\"}", 21) == 0,
+	   "  and the handed text is untouched by it");
+	framer_consume(&f);
+	framer_free(&f);
+	buf_free(&q);
+
+	/* lightningd's compact JSON is its own canonical form: validated where
+	 * it was read, nothing written, and handed over in that storage when
+	 * what follows it is shorter than it; a batch's rest is not moved. */
+	const char *ld = "{\"jsonrpc\":\"2.0\",\"id\":\"cln:htlc_accepted#7\",\"params\":{}}";
+	size_t ldn = strlen(ld);
+	framer_init(&f, FRAMER_HOST, BIG, 64);
+	buf_init(&q);
+	buf_append(&q, "x", 1);
+	buf_consume(&q, 1);	/* empty, with storage of its own */
+	char *q_storage = q.data;
+	framer_push(&f, ld, ldn);
+	framer_push(&f, "\n\n", 2);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "take: a frame as lightningd writes it");
+	ok(len == ldn && m == f.in.data + f.in.start && memcmp(m, ld, ldn) == 0 && f.canon_out.len == 0,
+	   "  is canonical where it was read: nothing written elsewhere");
+	is_int(f.as_read, 1, "  counted as canonical as read");
+	storage = m;
+	ok(framer_take_canonical(&f, m, len, &q), "  handed over");
+	ok(buf_head(&q) == storage && q.len == ldn && f.in.data == q_storage && f.in.len == 2 &&
+	   memcmp(buf_head(&f.in), "\n\n", 2) == 0,
+	   "  the queue has the input's storage, the framer the queue's with what followed");
+	framer_consume(&f);
+	framer_push(&f, "{\"id\":9}", 8);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "  the next frame");
+	ok(len == 8 && memcmp(m, "{\"id\":9}", 8) == 0 && memcmp(buf_head(&q), ld, ldn) == 0,
+	   "  read into that storage, the handed text untouched");
+	framer_consume(&f);
+	buf_consume(&q, q.len);
+	framer_push(&f, "{\"a\":1}{\"b\":22}{\"c\":333}", 24);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "  a batch: its first frame");
+	ok(!framer_take_canonical(&f, m, len, &q) && q.len == 0,
+	   "  not handed over: what follows it is longer than it");
+	framer_consume(&f);
+	is_int(framer_next(&f, &m, &len), FRAME_READY, "  the next one");
+	ok(len == 8 && memcmp(m, "{\"b\":22}", 8) == 0, "  is there, as it was");
+	framer_free(&f);
+	buf_free(&q);
+
+	/* A raw frame (not strict: a duplicate key) is never handed over, nor
+	 * a FRAMER_CANON one (framer_take is its way). */
+	not_handed(FRAMER_HOST, "{\"k\":1,\"k\":2}", "take: a raw host frame is not handed over");
+	not_handed(FRAMER_CANON, "{\"id\":3}", "take: nor a plugin frame, this way");
+}
+
 int main(void)
 {
 	test_basic();
@@ -773,5 +875,6 @@ int main(void)
 	test_canon_mode();
 	test_offload();
 	test_host_mode();
+	test_take_canonical();
 	return tap_done();
 }
