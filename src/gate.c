@@ -123,30 +123,28 @@ static char *id_key(const json_t *id)
 	return k;
 }
 
-/* The same key without a DOM: a valid id's canonical bytes are that text. */
-static char *msg_id_key(const struct rpcmsg *m)
-{
-	return xstrndup(m->canon + m->id_span.off, m->id_span.len);
-}
-
-static void pend_add(struct gate *g, const char *key, enum pend_kind kind,
+static void pend_add(struct gate *g, const struct rpcmsg *m, enum pend_kind kind,
 		     const char *name)
 {
-	pending_add(g->pending, key, strlen(key), kind, name);
+	pending_add(g->pending, m->canon + m->id_span.off, m->id_span.len, kind, name);
 }
 
 /* ---- small builders ---- */
 
-static void reply_error(struct gate_io *io, const char *id_raw, int code,
+/* id[0..idlen): the id's raw text, as the host wrote it (a denial is
+ * rare: the copy to a string is made here, not for every message). */
+static void reply_error(struct gate_io *io, const char *id, size_t idlen, int code,
 			const char *method, const char *rule, const char *msg)
 {
+	char *id_raw = xstrndup(id, idlen);
 	jsonrpc_emit_error_raw(io->to_host, id_raw, code, msg, method, rule);
+	free(id_raw);
 }
 
-static void reply_continue(struct gate_io *io, const char *id_raw)
+static void reply_continue(struct gate_io *io, const char *id, size_t idlen)
 {
-	char *wire = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"result\":\"continue\"}}\n\n",
-			       id_raw);
+	char *wire = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"result\":{\"result\":\"continue\"}}\n\n",
+			       (int)idlen, id);
 	buf_append(io->to_host, wire, strlen(wire));
 	free(wire);
 }
@@ -234,48 +232,51 @@ static int rewrite_init(struct gate *g, json_t *params)
 static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 {
 	const char *method = m->method;
-	char *key = msg_id_key(m);	/* freed at out */
+	/* the id's text in the canonical message: pending's key, and what a
+	 * denial answers to */
+	const char *id = m->canon + m->id_span.off;
+	size_t idlen = m->id_span.len;
 
 	if (strcmp(method, "getmanifest") == 0) {
 		if (g->state != ST_NEW) {
 			log_deny("host: second getmanifest refused");
-			reply_error(io, key, -32600, method, "getmanifest once",
+			reply_error(io, id, idlen, -32600, method, "getmanifest once",
 				    "plugin-runner: getmanifest was already answered");
-			goto out;
+			return;
 		}
 		g->state = ST_MANIFEST_ASKED;
-		pend_add(g, key, PEND_GETMANIFEST, method);
+		pend_add(g, m, PEND_GETMANIFEST, method);
 		forward(g, m, io->to_plugin);
-		goto out;
+		return;
 	}
 	if (strcmp(method, "init") == 0) {
 		if (g->state != ST_MANIFEST_DONE) {
 			log_deny("host: init before the manifest or twice, refused");
-			reply_error(io, key, -32600, method, "init once, after getmanifest",
+			reply_error(io, id, idlen, -32600, method, "init once, after getmanifest",
 				    "plugin-runner: init out of order");
-			goto out;
+			return;
 		}
 		if (!rpcmsg_dom(m) || rewrite_init(g, m->params) < 0) {
 			log_deny("host: init without configuration.lightning-dir/rpc-file");
-			reply_error(io, key, -32602, method, "init.configuration",
+			reply_error(io, id, idlen, -32602, method, "init.configuration",
 				    "plugin-runner: init has no usable configuration");
-			goto out;
+			return;
 		}
 		g->state = ST_INIT_ASKED;
-		pend_add(g, key, PEND_INIT, method);
+		pend_add(g, m, PEND_INIT, method);
 		jsonrpc_emit_json(io->to_plugin, m->root);
-		goto out;
+		return;
 	}
 	if (g->have_reg && hook_known(method)) {
 		if (strlist_has(&g->reg.hooks, method)) {
-			pend_add(g, key, PEND_HOOK, method);
+			pend_add(g, m, PEND_HOOK, method);
 			forward(g, m, io->to_plugin);
-			goto out;
+			return;
 		}
 		/* Never send a hook an error: lightningd would fatal(). */
 		log_deny("host: hook %s not registered by the plugin: answered continue", method);
-		reply_continue(io, key);
-		goto out;
+		reply_continue(io, id, idlen);
+		return;
 	}
 	bool registered = g->have_reg && strlist_has(&g->reg.methods, method);
 	if (!registered && strcmp(method, "check") == 0 && g->have_reg && g->reg.cancheck) {
@@ -290,23 +291,21 @@ static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 	if (!registered && strcmp(method, "setconfig") == 0 && g->have_reg)
 		registered = true;
 	if (registered) {
-		pend_add(g, key, PEND_METHOD, method);
+		pend_add(g, m, PEND_METHOD, method);
 		forward(g, m, io->to_plugin);
-		goto out;
+		return;
 	}
 	if (g->audit) {
 		log_deny("host: request %s for a method the plugin did not register (audit: forwarded)",
 			 method);
-		pend_add(g, key, PEND_METHOD, method);
+		pend_add(g, m, PEND_METHOD, method);
 		forward(g, m, io->to_plugin);
-		goto out;
+		return;
 	}
 	log_deny("host: request %s for a method the plugin did not register: denied", method);
 	char *msg = xasprintf("plugin-runner: method %s is not registered by this plugin", method);
-	reply_error(io, key, -32601, method, "not registered", msg);
+	reply_error(io, id, idlen, -32601, method, "not registered", msg);
 	free(msg);
-out:
-	free(key);
 }
 
 static void host_notification(struct gate *g, struct rpcmsg *m, struct gate_io *io)
@@ -338,7 +337,7 @@ static void host_not_strict(const char *frame, size_t len, const char *why,
 		if (strcmp(method, "db_write") == 0)
 			log_warn("host: db_write is not strict JSON (%s): answered continue", why);
 		log_deny("host: hook %s payload is not strict JSON (%s): answered continue", method, why);
-		reply_continue(io, id);
+		reply_continue(io, id, strlen(id));
 	} else {
 		log_deny("host: request %s is not strict JSON (%s): answered with an error",
 			 method ? method : "?", why);
@@ -658,11 +657,15 @@ size_t gate_hook_doms(const struct gate *g)
 
 static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 {
-	char *k = msg_id_key(m), *name;
+	/* the id's text in the canonical answer: pending's key (read before
+	 * forward() may hand the answer's storage on) */
+	const char *id = m->canon + m->id_span.off;
+	size_t idlen = m->id_span.len;
+	char *name;
 	enum pend_kind kind;
-	if (!pending_take(g->pending, k, strlen(k), &kind, &name)) {
-		log_deny("plugin: response to id %s that the host never asked or already had: dropped", k);
-		free(k);
+	if (!pending_take(g->pending, id, idlen, &kind, &name)) {
+		log_deny("plugin: response to id %.*s that the host never asked or already had: dropped",
+			 (int)idlen, id);
 		return GATE_OK;
 	}
 
@@ -695,7 +698,7 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 			rc = GATE_KILL;
 		} else {
 			log_deny("plugin: invalid %s reply (%s): replaced with continue", name, why);
-			reply_continue(io, k);
+			reply_continue(io, id, idlen);
 		}
 		break;
 	}
@@ -703,7 +706,6 @@ static enum gate_rc plugin_response(struct gate *g, struct rpcmsg *m, struct gat
 		forward(g, m, io->to_host);
 		break;
 	}
-	free(k);
 	free(name);
 	return rc;
 }
