@@ -160,14 +160,12 @@ static inline void skip_ws(struct cx *c)
 	/* canonical or compact input: usually nothing to skip */
 	if (c->pos < c->len && c->in[c->pos] > ' ')
 		return;
-	if (lazy_in_place(c) && c->pos < c->len &&
-	    (c->in[c->pos] == ' ' || c->in[c->pos] == '\t' || c->in[c->pos] == '\n' ||
-	     c->in[c->pos] == '\r'))
-		diverge(c);	/* whitespace is dropped: the output is shorter */
 	while (c->pos < c->len) {
 		unsigned char b = c->in[c->pos];
 		if (b != ' ' && b != '\t' && b != '\n' && b != '\r')
 			break;
+		if (lazy_in_place(c))
+			diverge(c);	/* whitespace is dropped: the output is shorter */
 		c->pos++;
 	}
 }

@@ -154,8 +154,8 @@ bool framer_take_canonical(struct framer *f, const char *canon, size_t len, stru
 	if (f->mode != FRAMER_HOST || !f->returned || !f->canonical || dst->len || dst->lent ||
 	    len != f->canon_len)
 		return false;
-	if (!f->in_place) {
-		if (canon != buf_head(&f->canon_out) || f->canon_out.len != len)
+	if (!f->in_place) {	/* canon_out holds canon_len bytes: the text */
+		if (canon != buf_head(&f->canon_out))
 			return false;
 		struct buf t = *dst;
 		*dst = f->canon_out;

@@ -49,11 +49,11 @@ struct gate {
 	bool have_reg;
 	struct pending *pending;	/* what the host asked and awaits */
 	struct buf scratch;	/* canonical text of the current host frame */
-	/* The plugin frame being judged, canonicalised in place, and the
-	 * framer holding it (NULL: forward() copies it). */
+	/* The framer that returned the frame being judged (NULL: forward()
+	 * copies it), and, for a plugin frame, that frame, canonicalised in
+	 * place (NULL for a host frame: framer_take_canonical is its way). */
 	const char *frame;
 	struct framer *frame_src;
-	struct framer *host_src;	/* the host frame being judged, its framer */
 	char *upstream;		/* real lightning-rpc path, after init */
 	char *network;		/* from init: close_to addresses are checked against it */
 	struct rpcgate *replace_gate;	/* judges rpc_command replace targets */
@@ -155,8 +155,9 @@ static void reply_continue(struct gate_io *io, const char *id, size_t idlen)
  * notifications would otherwise be moved once per message). */
 #define TAKE_MIN (64u << 10)
 
-/* Forward a message as its canonical bytes. A host message's sit alone in
- * the framer's canon_out or in g->scratch, a big plugin message's in the
+/* Forward a message as its canonical bytes. A host message's sit where
+ * they were read or in the framer's canon_out (framer_take_canonical), or
+ * alone in g->scratch, a big plugin message's in the
  * framer's buffer it was read into: hand that storage over rather than
  * copy it, so a 50 MB answer is held once (m->canon is not valid
  * afterwards). For a hook call the copy is small, but it wrote a buffer
@@ -165,7 +166,7 @@ static void reply_continue(struct gate_io *io, const char *id, size_t idlen)
  * 1.7-2.3 us without (bench-micro, four interleaved pairs). */
 static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
 {
-	if (g->host_src && framer_take_canonical(g->host_src, m->canon, m->canon_len, out)) {
+	if (g->frame_src && framer_take_canonical(g->frame_src, m->canon, m->canon_len, out)) {
 		buf_append(out, "\n\n", 2);
 		return;
 	}
@@ -364,7 +365,7 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 		host_not_strict(frame, len, why, io);
 		return GATE_OK;
 	}
-	g->host_src = io->frame_src;
+	g->frame_src = io->frame_src;	/* g->frame stays NULL: no framer_take */
 	switch (m.kind) {
 	case MSG_REQUEST:
 		host_request(g, &m, io);
@@ -377,7 +378,7 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 		log_deny("host: message is not a request or notification: dropped");
 		break;
 	}
-	g->host_src = NULL;
+	g->frame_src = NULL;
 	rpcmsg_clear(&m);
 	return GATE_OK;
 }

@@ -32,6 +32,8 @@
 
 #define HWM		(1u << 20)	/* output queue high-water mark */
 #define READ_CHUNK	(256u << 10)
+#define BIG_READ	PIPE_WIDE	/* a read while a big message comes:
+					 * its widened pipe, whole */
 #define OFFLOAD_AT	(1u << 20)	/* a plugin frame this big is validated
 					 * on the second thread (canonworker.c) */
 #define FLUSH_SECONDS	5.0		/* to hand the host what is left, at exit */
@@ -173,7 +175,7 @@ static void maybe_offload(struct relay *r)
 			return;
 		}
 	}
-	if (framer_offload_begin(f, OFFLOAD_AT, PIPE_WIDE, &job))	/* plugin_read_chunk's */
+	if (framer_offload_begin(f, OFFLOAD_AT, BIG_READ, &job))
 		canon_worker_give(r->worker, &job);
 }
 
@@ -235,7 +237,7 @@ static ssize_t read_into(int fd, struct framer *f, size_t chunk)
  * batches of 12 and 14 interleaved sessions against 256 KiB reads). */
 static size_t plugin_read_chunk(const struct framer *f)
 {
-	return framer_buffered(f) >= PIPE_WIDEN_AT ? PIPE_WIDE : READ_CHUNK;
+	return framer_buffered(f) >= PIPE_WIDEN_AT ? BIG_READ : READ_CHUNK;
 }
 
 /* While the thread has the frame, nothing is read past its cap: the
