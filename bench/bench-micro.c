@@ -26,6 +26,7 @@
 #include "canon.h"
 #include "framer.h"
 #include "gate.h"
+#include "jsbound.h"
 #include "log.h"
 #include "policy.h"
 #include "bench.h"
@@ -241,6 +242,45 @@ static double per_round_trip(struct rt *r, const struct bbuf *params, int reps,
 	return m;
 }
 
+/* Where lightningd's answer ends, as rpcproxy.c tracks it while the
+ * answer streams to the plugin: the boundary scan alone, in the proxy's
+ * 256 KiB reads. */
+static double per_scan(const char *p, size_t n, int reps)
+{
+	double t0 = now_s();
+
+	for (int i = 0; i < reps; i++) {
+		struct jsbound b = { 0 };
+		for (size_t at = 0; at < n; at += 256u << 10) {
+			size_t end = n - at < (256u << 10) ? n : at + (256u << 10), pos = at;
+			while (jsbound_scan(&b, p, &pos, end, SIZE_MAX) != JSBOUND_MORE)
+				;
+		}
+		if (!jsbound_between(&b))
+			bdie("jsbound: the answer did not end");
+	}
+	return (now_s() - t0) / reps;
+}
+
+/* Each copy of the scan this machine runs (jsbound_use), the runner's
+ * choice last. */
+static void scan_row(const char *what, const struct bbuf *b)
+{
+	static const struct { enum jsbound_impl impl; const char *name; } impls[] = {
+		{ JSBOUND_PORTABLE, "portable" }, { JSBOUND_SSE2, "SSE2" },
+		{ JSBOUND_AVX2, "AVX2" }, { JSBOUND_AUTO, "runner's" },
+	};
+
+	printf("%-34s %9zu B  boundary scan", what, b->len);
+	for (size_t k = 0; k < sizeof(impls) / sizeof(impls[0]); k++) {
+		if (!jsbound_use(impls[k].impl))
+			continue;
+		double t = per_scan(b->p, b->len, 10);
+		printf("  %s %6.0f MB/s", impls[k].name, b->len / MB / t);
+	}
+	printf("\n");
+}
+
 static void stage_row(const char *what, const double st[4])
 {
 	printf("  %-32s host framer %6.3f us  host gate %6.3f us  plugin framer %6.3f us  plugin gate %6.3f us\n",
@@ -296,5 +336,7 @@ int main(int argc, char **argv)
 	row("log notification", &l, 1000000);
 	row("50 MB rpcmethod answer", &big, 2);
 	row("50 MB listchannels answer", &lc, 2);
+	scan_row("50 MB listchannels answer", &lc);
+	scan_row("50 MB rpcmethod answer", &big);
 	return 0;
 }

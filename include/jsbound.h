@@ -38,12 +38,24 @@ enum jsbound_stop jsbound_scan(struct jsbound *b, const char *p, size_t *pos,
 			       size_t n, size_t max_depth);
 
 /* The block scan's masks of p[0..64): quotes, backslashes, opening and
- * closing brackets, bit k for p[k]. jsbound_masks() is SSE2 where the
- * compiler has it (every x86-64), else the portable one; both exported so
- * the test can hold them to each other. */
+ * closing brackets, bit k for p[k]. One builder per instruction set, all
+ * exported so the test can hold them to each other; the x86-64 ones exist
+ * only there, and the AVX2 one may be called only where
+ * jsbound_use(JSBOUND_AVX2) succeeds. */
 #define JSBOUND_NMASKS 4
-void jsbound_masks(const char *p, uint64_t m[JSBOUND_NMASKS]);
 void jsbound_masks_portable(const char *p, uint64_t m[JSBOUND_NMASKS]);
+#if defined(__x86_64__) && defined(__SSE2__)
+void jsbound_masks_sse2(const char *p, uint64_t m[JSBOUND_NMASKS]);
+void jsbound_masks_avx2(const char *p, uint64_t m[JSBOUND_NMASKS]);
+#endif
+
+/* Which copy of the scan jsbound_scan() runs. AUTO (the default, and all
+ * the runner uses): AVX2 where the CPU has it (with PCLMUL, POPCNT, BMI),
+ * else SSE2 on x86-64, else the portable one. Tests and bench-micro pick
+ * each in turn; false, with nothing changed, where this CPU or build lacks
+ * it. Not thread-safe: call before any scan. */
+enum jsbound_impl { JSBOUND_AUTO, JSBOUND_PORTABLE, JSBOUND_SSE2, JSBOUND_AVX2 };
+bool jsbound_use(enum jsbound_impl impl);
 
 /* Between values: nothing open, not in a string. */
 static inline bool jsbound_between(const struct jsbound *b)

@@ -2,15 +2,17 @@
  * include/jsbound.h.
  *
  * Blocks of 64 bytes: one bit per byte for quotes, backslashes and
- * brackets (SSE2, or SWAR words on other machines). Without a backslash
- * in the block, the bytes inside strings are the running parity of its
- * quotes (a prefix XOR), so only the brackets outside them are visited,
- * one by one; in a listchannels answer that is two per channel. A block
- * with a backslash, and the tail under 64 bytes, go eight bytes at a
- * time: each word's exact masks are walked hit by hit in memory order,
+ * brackets (AVX2 where the CPU has it, else SSE2, or SWAR words on other
+ * machines). Without a backslash in the block, the bytes inside strings
+ * are the running parity of its quotes (a prefix XOR: a carry-less
+ * multiply with AVX2), and the brackets outside them move the depth by
+ * their counts; they are visited one by one only in a block that may end
+ * the value or go too deep: of a listchannels answer, its first and last.
+ * A block with a backslash, and the tail under 64 bytes, go eight bytes at
+ * a time: each word's exact masks are walked hit by hit in memory order,
  * switching between the string and the structure masks, so an escape is
- * settled where it stands. Must not: validate, allocate, look before
- * *pos or at or past n. */
+ * settled where it stands. Must not: validate, allocate, look before *pos
+ * or at or past n. */
 #include <string.h>
 #include "jsbound.h"
 #include "swar.h"
@@ -102,7 +104,7 @@ out:
 
 /* Which bytes of p[0..64) are quotes, backslashes, opening and closing
  * brackets: bit k of a mask is p[k]. */
-void jsbound_masks_portable(const char *p, uint64_t m[JSBOUND_NMASKS])
+static inline void masks_portable(const char *p, uint64_t m[JSBOUND_NMASKS])
 {
 	memset(m, 0, JSBOUND_NMASKS * sizeof(*m));
 	for (int w = 0; w < 8; w++) {
@@ -120,32 +122,10 @@ void jsbound_masks_portable(const char *p, uint64_t m[JSBOUND_NMASKS])
 	}
 }
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-
-static inline uint64_t sse_eq(__m128i v, char c)
+void jsbound_masks_portable(const char *p, uint64_t m[JSBOUND_NMASKS])
 {
-	return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+	masks_portable(p, m);
 }
-
-void jsbound_masks(const char *p, uint64_t m[JSBOUND_NMASKS])
-{
-	memset(m, 0, JSBOUND_NMASKS * sizeof(*m));
-	for (int q = 0; q < 4; q++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * q));
-		__m128i f = _mm_or_si128(v, _mm_set1_epi8(0x20));
-		m[0] |= sse_eq(v, '"') << (16 * q);
-		m[1] |= sse_eq(v, '\\') << (16 * q);
-		m[2] |= sse_eq(f, '{') << (16 * q);
-		m[3] |= sse_eq(f, '}') << (16 * q);
-	}
-}
-#else
-void jsbound_masks(const char *p, uint64_t m[JSBOUND_NMASKS])
-{
-	jsbound_masks_portable(p, m);
-}
-#endif
 
 /* Bit k set when an odd number of bits of x are at or below k: with x the
  * quotes of a block, the bytes inside strings (each opening quote in, its
@@ -161,49 +141,267 @@ static inline uint64_t prefix_xor(uint64_t x)
 	return x;
 }
 
+/* The brackets outside strings of a block without a backslash, given the
+ * masks of what is inside strings (inside), opening and closing brackets.
+ * Most blocks of a big answer leave the outermost value open: then the
+ * depth moves by the difference of two counts, with no walk. The walk is
+ * for a block that may close the value (fewer brackets open than it
+ * closes) or open past max_depth. */
+static inline __attribute__((always_inline)) enum jsbound_stop
+block_brackets(struct jsbound *b, uint64_t open, uint64_t close, size_t *at,
+	       size_t max_depth)
+{
+	uint64_t br = open | close;
+
+	if (!br)
+		return JSBOUND_MORE;
+	size_t no = (size_t)__builtin_popcountll(open), nc = (size_t)__builtin_popcountll(close);
+	if (nc < b->depth && max_depth - b->depth >= no) {
+		b->depth = b->depth + no - nc;
+		return JSBOUND_MORE;
+	}
+	for (; br; br &= br - 1) {
+		size_t j = (size_t)__builtin_ctzll(br);
+		if (open >> j & 1) {
+			if (b->depth >= max_depth) {
+				*at += j;
+				return JSBOUND_TOO_DEEP;
+			}
+			b->depth++;
+		} else if (b->depth && --b->depth == 0) {
+			*at += j + 1;
+			return JSBOUND_CLOSED;
+		}
+	}
+	return JSBOUND_MORE;
+}
+
+/* The block loop, one copy per instruction set (below): quick() gives a
+ * block's quotes and brackets of either kind and says whether it has a
+ * backslash; masks() gives the four exact masks, needed only for a block
+ * with brackets outside strings; pxor() is prefix_xor(). Inlined into
+ * each copy, so the compiler may use the wider instructions throughout. */
+typedef void masks_fn(const char *, uint64_t[JSBOUND_NMASKS]);
+typedef bool quick_fn(const char *, uint64_t *, uint64_t *);
+typedef uint64_t pxor_fn(uint64_t);
+
+static inline __attribute__((always_inline)) enum jsbound_stop
+scan_blocks(struct jsbound *b, const char *p, size_t *pos, size_t n, size_t max_depth,
+	    quick_fn *quick, masks_fn *masks, pxor_fn *pxor)
+{
+	size_t i = *pos;
+	enum jsbound_stop st = JSBOUND_MORE;
+
+	while (n - i >= 64) {
+		/* Blocks without a backslash, the state in registers: no call
+		 * in this loop, so its constants stay loaded. */
+		struct jsbound s = *b;
+		while (n - i >= 64 && !s.esc) {
+			uint64_t quote, bracket;
+			if (quick(p + i, &quote, &bracket))
+				break;
+			/* Every quote counts, and the brackets outside strings
+			 * are the block's structure; usually none or few. */
+			uint64_t inside = pxor(quote) ^ (s.in_str ? ~UINT64_C(0) : 0);
+			if (bracket & ~inside) {
+				uint64_t m[JSBOUND_NMASKS];
+				masks(p + i, m);
+				size_t at = i;
+				st = block_brackets(&s, m[2] & ~inside, m[3] & ~inside, &at,
+						    max_depth);
+				if (st != JSBOUND_MORE) {
+					/* at a bracket, so outside any string */
+					s.in_str = false;
+					i = at;
+					break;
+				}
+			}
+			s.in_str = inside >> 63;
+			i += 64;
+		}
+		*b = s;
+		if (st != JSBOUND_MORE || n - i < 64)
+			break;
+		/* A backslash: whether it escapes depends on the strings,
+		 * which depend on the escapes; the word scan settles the block
+		 * hit by hit. Rare outside such strings. */
+		st = scan_words(b, p, &i, i + 64, max_depth);
+		if (st != JSBOUND_MORE)
+			break;
+	}
+	*pos = i;
+	if (st != JSBOUND_MORE)
+		return st;
+	return scan_words(b, p, pos, n, max_depth);
+}
+
+/* quick() from the exact masks, where no cheaper one is written */
+#define QUICK_FROM(masks)                                                          \
+	static inline bool quick_##masks(const char *p, uint64_t *quote, uint64_t *br) \
+	{                                                                          \
+		uint64_t m[JSBOUND_NMASKS];                                        \
+		masks(p, m);                                                       \
+		*quote = m[0];                                                     \
+		*br = m[2] | m[3];                                                 \
+		return m[1] != 0;                                                  \
+	}
+
+QUICK_FROM(masks_portable)
+
+static enum jsbound_stop scan_portable(struct jsbound *b, const char *p, size_t *pos,
+				       size_t n, size_t max_depth)
+{
+	return scan_blocks(b, p, pos, n, max_depth, quick_masks_portable, masks_portable,
+			   prefix_xor);
+}
+
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <immintrin.h>
+
+static inline uint64_t sse_eq(__m128i v, char c)
+{
+	return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+static inline void masks_sse2(const char *p, uint64_t m[JSBOUND_NMASKS])
+{
+	memset(m, 0, JSBOUND_NMASKS * sizeof(*m));
+	for (int q = 0; q < 4; q++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * q));
+		__m128i f = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		m[0] |= sse_eq(v, '"') << (16 * q);
+		m[1] |= sse_eq(v, '\\') << (16 * q);
+		m[2] |= sse_eq(f, '{') << (16 * q);
+		m[3] |= sse_eq(f, '}') << (16 * q);
+	}
+}
+
+void jsbound_masks_sse2(const char *p, uint64_t m[JSBOUND_NMASKS])
+{
+	masks_sse2(p, m);
+}
+
+QUICK_FROM(masks_sse2)
+
+static enum jsbound_stop scan_sse2(struct jsbound *b, const char *p, size_t *pos,
+				   size_t n, size_t max_depth)
+{
+	return scan_blocks(b, p, pos, n, max_depth, quick_masks_sse2, masks_sse2, prefix_xor);
+}
+
+/* AVX2 for the masks, a carry-less multiply by all ones for the prefix
+ * XOR, POPCNT for the counts: every x86-64 of the last ten years, chosen
+ * at run time (the build stays baseline x86-64). */
+#define WIDE __attribute__((target("avx2,pclmul,popcnt,bmi")))
+
+static inline WIDE uint64_t avx2_eq(__m256i v, char c)
+{
+	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
+}
+
+static inline WIDE void masks_avx2(const char *p, uint64_t m[JSBOUND_NMASKS])
+{
+	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	__m256i flo = _mm256_or_si256(lo, _mm256_set1_epi8(0x20));
+	__m256i fhi = _mm256_or_si256(hi, _mm256_set1_epi8(0x20));
+
+	m[0] = avx2_eq(lo, '"') | avx2_eq(hi, '"') << 32;
+	m[1] = avx2_eq(lo, '\\') | avx2_eq(hi, '\\') << 32;
+	m[2] = avx2_eq(flo, '{') | avx2_eq(fhi, '{') << 32;
+	m[3] = avx2_eq(flo, '}') | avx2_eq(fhi, '}') << 32;
+}
+
+WIDE void jsbound_masks_avx2(const char *p, uint64_t m[JSBOUND_NMASKS])
+{
+	masks_avx2(p, m);
+}
+
+/* Four compares and two mask moves fewer than masks_avx2(): brackets of
+ * both kinds in one mask, and the backslashes only tested for. */
+static inline WIDE bool quick_avx2(const char *p, uint64_t *quote, uint64_t *br)
+{
+	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	__m256i flo = _mm256_or_si256(lo, _mm256_set1_epi8(0x20));
+	__m256i fhi = _mm256_or_si256(hi, _mm256_set1_epi8(0x20));
+	__m256i open = _mm256_set1_epi8('{'), close = _mm256_set1_epi8('}');
+	__m256i bs = _mm256_set1_epi8('\\');
+
+	*quote = avx2_eq(lo, '"') | avx2_eq(hi, '"') << 32;
+	__m256i blo = _mm256_or_si256(_mm256_cmpeq_epi8(flo, open), _mm256_cmpeq_epi8(flo, close));
+	__m256i bhi = _mm256_or_si256(_mm256_cmpeq_epi8(fhi, open), _mm256_cmpeq_epi8(fhi, close));
+	*br = (uint32_t)_mm256_movemask_epi8(blo) |
+	      (uint64_t)(uint32_t)_mm256_movemask_epi8(bhi) << 32;
+	__m256i any = _mm256_or_si256(_mm256_cmpeq_epi8(lo, bs), _mm256_cmpeq_epi8(hi, bs));
+	return !_mm256_testz_si256(any, any);
+}
+
+static inline WIDE uint64_t prefix_xor_clmul(uint64_t x)
+{
+	__m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x),
+					 _mm_set1_epi8((char)0xFF), 0);
+	return (uint64_t)_mm_cvtsi128_si64(r);
+}
+
+static WIDE enum jsbound_stop scan_avx2(struct jsbound *b, const char *p, size_t *pos,
+					size_t n, size_t max_depth)
+{
+	return scan_blocks(b, p, pos, n, max_depth, quick_avx2, masks_avx2, prefix_xor_clmul);
+}
+
+static bool cpu_wide(void)
+{
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") &&
+	       __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
+}
+#endif
+
+/* JSBOUND_AUTO unless a test or bench-micro chose; never written in the
+ * runner, so its threads only read it. */
+static enum jsbound_impl chosen = JSBOUND_AUTO;
+
+bool jsbound_use(enum jsbound_impl impl)
+{
+	switch (impl) {
+	case JSBOUND_AUTO:
+	case JSBOUND_PORTABLE:
+		break;
+	case JSBOUND_SSE2:
+	case JSBOUND_AVX2:
+#if defined(__x86_64__) && defined(__SSE2__)
+		if (impl == JSBOUND_AVX2 && !cpu_wide())
+			return false;
+		break;
+#else
+		return false;
+#endif
+	}
+	chosen = impl;
+	return true;
+}
+
 enum jsbound_stop jsbound_scan(struct jsbound *b, const char *p, size_t *pos,
 			       size_t n, size_t max_depth)
 {
-	size_t i = *pos;
-
-	while (n - i >= 64) {
-		uint64_t m[JSBOUND_NMASKS];
-		jsbound_masks(p + i, m);
-		if (m[1] || b->esc) {
-			/* A backslash: whether it escapes depends on the
-			 * strings, which depend on the escapes; the word scan
-			 * settles it hit by hit. Rare outside such strings. */
-			size_t at = i;
-			enum jsbound_stop st = scan_words(b, p, &at, i + 64, max_depth);
-			i = at;
-			if (st != JSBOUND_MORE) {
-				*pos = i;
-				return st;
-			}
-			continue;
-		}
-		/* No backslash: every quote counts, and the brackets outside
-		 * strings are the block's structure; usually none or few. */
-		uint64_t inside = prefix_xor(m[0]) ^ (b->in_str ? ~UINT64_C(0) : 0);
-		uint64_t br = (m[2] | m[3]) & ~inside;
-		for (; br; br &= br - 1) {
-			size_t j = (size_t)__builtin_ctzll(br);
-			if (m[2] >> j & 1) {
-				if (b->depth >= max_depth) {
-					b->in_str = false;
-					*pos = i + j;
-					return JSBOUND_TOO_DEEP;
-				}
-				b->depth++;
-			} else if (b->depth && --b->depth == 0) {
-				b->in_str = false;
-				*pos = i + j + 1;
-				return JSBOUND_CLOSED;
-			}
-		}
-		b->in_str = inside >> 63;
-		i += 64;
+	switch (chosen) {
+	case JSBOUND_PORTABLE:
+		break;
+#if defined(__x86_64__) && defined(__SSE2__)
+	case JSBOUND_AUTO:
+		if (cpu_wide())
+			return scan_avx2(b, p, pos, n, max_depth);
+		return scan_sse2(b, p, pos, n, max_depth);
+	case JSBOUND_SSE2:
+		return scan_sse2(b, p, pos, n, max_depth);
+	case JSBOUND_AVX2:
+		return scan_avx2(b, p, pos, n, max_depth);
+#else
+	case JSBOUND_AUTO:
+	case JSBOUND_SSE2:
+	case JSBOUND_AVX2:
+		break;
+#endif
 	}
-	*pos = i;
-	return scan_words(b, p, pos, n, max_depth);
+	return scan_portable(b, p, pos, n, max_depth);
 }

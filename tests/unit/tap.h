@@ -36,6 +36,20 @@ static inline void tap_diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* A test this machine cannot run, counted as passed with the reason. */
+static inline void tap_skip(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static inline void tap_skip(const char *fmt, ...)
+{
+	va_list ap;
+	printf("ok %d # SKIP ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 /* Seconds on the monotonic clock, for the figures some tests print
  * (never asserted on). */
 static inline double tap_now(void)

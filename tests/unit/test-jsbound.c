@@ -1,8 +1,10 @@
-/* test-jsbound.c - jsbound.c: cases by hand; a differential test against a
- * byte-at-a-time reference (jsbound_oracle.h) on random bytes rich in
- * quotes, backslashes and brackets, whole and in random pieces; and
- * against jansson: in a stream of values it dumped, the scan ends each
- * value exactly where jansson's parse of it stops. */
+/* test-jsbound.c - jsbound.c: every mask builder against a byte loop;
+ * then, for each copy of the scan this machine runs (portable, SSE2, AVX2,
+ * and the one chosen at run time): cases by hand; a differential test
+ * against a byte-at-a-time reference (jsbound_oracle.h) on random bytes
+ * rich in quotes, backslashes and brackets, whole and in random pieces;
+ * and against jansson: in a stream of values it dumped, the scan ends
+ * each value exactly where jansson's parse of it stops. */
 #include <jansson.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,8 +25,8 @@ static const char *ends(const char *s, size_t max_depth)
 	while ((st = jsbound_scan(&b, s, &pos, n, max_depth)) != JSBOUND_MORE) {
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%zu", o ? "," : "",
 				      st == JSBOUND_TOO_DEEP ? "deep@" : "", pos);
-		if (st == JSBOUND_TOO_DEEP)
-			return out;
+		if (st == JSBOUND_TOO_DEEP || o >= sizeof(out) - 1)
+			return out;	/* truncated when a broken scan stops too often */
 	}
 	snprintf(out + o, sizeof(out) - o, ";%zu%s%s", b.depth, b.in_str ? " str" : "",
 		 b.esc ? " esc" : "");
@@ -63,6 +65,29 @@ static void test_cases(void)
 		}
 	}
 	ok(1, "a key of any length ends where it should (quote in every lane)");
+
+	/* Whole blocks whose brackets are counted, not walked: a value that
+	 * stays open across many blocks, then closes in one; and one that
+	 * goes past max_depth only in its last element. */
+	char big[4096] = "[";
+	size_t n = 1;
+	while (n < 3000)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "{\"k\":[1,{\"x\":\"]}\"}]},");
+	big[n - 1] = ']';
+	char want[32];
+	snprintf(want, sizeof(want), "%zu;0", n);
+	is_str(ends(big, any), want, "a 3 kB array of objects ends at its last bracket");
+	is_str(ends(big, 3), "deep@9", "its depth 4 stops at the first bracket past 3");
+	is_str(ends(big, 4), want, "and max_depth 4 lets all of it through");
+	size_t deep = n + 7;	/* the third '[' of the element added last */
+	n += (size_t)snprintf(big + n - 1, sizeof(big) - n + 1, ",{\"d\":[[[0]]]}]") - 1;
+	snprintf(want, sizeof(want), "deep@%zu", deep);
+	is_str(ends(big, 4), want, "a deeper last element stops there, blocks later");
+	snprintf(want, sizeof(want), "%zu;0", n);
+	is_str(ends(big, 5), want, "and passes with one level more");
+	big[n - 1] = ',';
+	snprintf(want, sizeof(want), ";1");
+	is_str(ends(big, any), want, "without its last bracket it is still open, depth 1");
 }
 
 static unsigned long long rng = 0x853C49E6748FEA9Bull;
@@ -92,30 +117,46 @@ static size_t noise(char *s, size_t max)
 	return n;
 }
 
-/* Both mask builders against a byte loop, on random blocks. */
+/* Every mask builder this machine can run against a byte loop, on random
+ * blocks. */
 static void test_masks(void)
 {
+	struct { const char *name; void (*fn)(const char *, uint64_t *); bool here; } b[] = {
+		{ "portable", jsbound_masks_portable, true },
+#if defined(__x86_64__) && defined(__SSE2__)
+		{ "SSE2", jsbound_masks_sse2, true },
+		{ "AVX2", jsbound_masks_avx2, jsbound_use(JSBOUND_AVX2) },
+#endif
+	};
 	char blk[64];
-	int bad = 0, runs = 20000;
+	int runs = 20000;
 
-	for (int r = 0; r < runs && bad < 5; r++) {
-		for (int k = 0; k < 64; k++)
-			blk[k] = rnd(3) ? "\"\\{}[]a\x7b\x5b\x7d\x5d\xfb\xdb"[rnd(13)] : (char)rnd(256);
-		uint64_t want[JSBOUND_NMASKS] = { 0 }, a[JSBOUND_NMASKS], p[JSBOUND_NMASKS];
-		for (int k = 0; k < 64; k++) {
-			char c = blk[k];
-			want[0] |= (uint64_t)(c == '"') << k;
-			want[1] |= (uint64_t)(c == '\\') << k;
-			want[2] |= (uint64_t)(c == '{' || c == '[') << k;
-			want[3] |= (uint64_t)(c == '}' || c == ']') << k;
+	jsbound_use(JSBOUND_AUTO);
+	for (size_t k = 0; k < sizeof(b) / sizeof(b[0]); k++) {
+		if (!b[k].here) {
+			tap_skip("the %s mask builder: this CPU lacks it", b[k].name);
+			continue;
 		}
-		jsbound_masks(blk, a);
-		jsbound_masks_portable(blk, p);
-		if (memcmp(a, want, sizeof(want)) || memcmp(p, want, sizeof(want)))
-			bad++;
+		int bad = 0;
+		for (int r = 0; r < runs && bad < 5; r++) {
+			for (int i = 0; i < 64; i++)
+				blk[i] = rnd(3) ? "\"\\{}[]a\x7b\x5b\x7d\x5d\xfb\xdb"[rnd(13)]
+						: (char)rnd(256);
+			uint64_t want[JSBOUND_NMASKS] = { 0 }, got[JSBOUND_NMASKS];
+			for (int i = 0; i < 64; i++) {
+				char c = blk[i];
+				want[0] |= (uint64_t)(c == '"') << i;
+				want[1] |= (uint64_t)(c == '\\') << i;
+				want[2] |= (uint64_t)(c == '{' || c == '[') << i;
+				want[3] |= (uint64_t)(c == '}' || c == ']') << i;
+			}
+			b[k].fn(blk, got);
+			if (memcmp(got, want, sizeof(want)))
+				bad++;
+		}
+		ok(bad == 0, "%d random blocks: the %s mask builder marks exactly the quotes, "
+		   "backslashes and brackets", runs, b[k].name);
 	}
-	ok(bad == 0, "%d random blocks: both mask builders mark exactly the quotes, "
-	   "backslashes and brackets", runs);
 }
 
 static void test_reference(void)
@@ -246,9 +287,23 @@ static void test_jansson(void)
 
 int main(void)
 {
-	test_cases();
+	static const struct { enum jsbound_impl impl; const char *name; } impls[] = {
+		{ JSBOUND_PORTABLE, "portable" },
+		{ JSBOUND_SSE2, "SSE2" },
+		{ JSBOUND_AVX2, "AVX2" },
+		{ JSBOUND_AUTO, "chosen at run time" },
+	};
+
 	test_masks();
-	test_reference();
-	test_jansson();
+	for (size_t k = 0; k < sizeof(impls) / sizeof(impls[0]); k++) {
+		if (!jsbound_use(impls[k].impl)) {
+			tap_skip("the %s scan: this CPU or build lacks it", impls[k].name);
+			continue;
+		}
+		tap_diag("the %s scan", impls[k].name);
+		test_cases();
+		test_reference();
+		test_jansson();
+	}
 	return tap_done();
 }
