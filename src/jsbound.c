@@ -176,9 +176,10 @@ block_brackets(struct jsbound *b, uint64_t open, uint64_t close, size_t *at,
 	return JSBOUND_MORE;
 }
 
-/* The block loop, one copy per instruction set (below): quick() gives a
- * block's quotes and brackets of either kind and says whether it has a
- * backslash; masks() gives the four exact masks, needed only for a block
+/* The block loop, one copy per instruction set (below): masks() gives a
+ * block's four masks; quick(), where a copy has a cheaper one (else
+ * NULL), gives only its quotes and its brackets of either kind and says
+ * whether it has a backslash, and masks() is then called only for a block
  * with brackets outside strings; pxor() is prefix_xor(). Inlined into
  * each copy, so the compiler may use the wider instructions throughout. */
 typedef void masks_fn(const char *, uint64_t[JSBOUND_NMASKS]);
@@ -197,15 +198,23 @@ scan_blocks(struct jsbound *b, const char *p, size_t *pos, size_t n, size_t max_
 		 * in this loop, so its constants stay loaded. */
 		struct jsbound s = *b;
 		while (n - i >= 64 && !s.esc) {
-			uint64_t quote, bracket;
-			if (quick(p + i, &quote, &bracket))
-				break;
+			uint64_t m[JSBOUND_NMASKS], quote, bracket;
+			if (quick) {
+				if (quick(p + i, &quote, &bracket))
+					break;
+			} else {
+				masks(p + i, m);
+				if (m[1])
+					break;
+				quote = m[0];
+				bracket = m[2] | m[3];
+			}
 			/* Every quote counts, and the brackets outside strings
 			 * are the block's structure; usually none or few. */
 			uint64_t inside = pxor(quote) ^ (s.in_str ? ~UINT64_C(0) : 0);
 			if (bracket & ~inside) {
-				uint64_t m[JSBOUND_NMASKS];
-				masks(p + i, m);
+				if (quick)
+					masks(p + i, m);
 				size_t at = i;
 				st = block_brackets(&s, m[2] & ~inside, m[3] & ~inside, &at,
 						    max_depth);
@@ -235,24 +244,10 @@ scan_blocks(struct jsbound *b, const char *p, size_t *pos, size_t n, size_t max_
 	return scan_words(b, p, pos, n, max_depth);
 }
 
-/* quick() from the exact masks, where no cheaper one is written */
-#define QUICK_FROM(masks)                                                          \
-	static inline bool quick_##masks(const char *p, uint64_t *quote, uint64_t *br) \
-	{                                                                          \
-		uint64_t m[JSBOUND_NMASKS];                                        \
-		masks(p, m);                                                       \
-		*quote = m[0];                                                     \
-		*br = m[2] | m[3];                                                 \
-		return m[1] != 0;                                                  \
-	}
-
-QUICK_FROM(masks_portable)
-
 static enum jsbound_stop scan_portable(struct jsbound *b, const char *p, size_t *pos,
 				       size_t n, size_t max_depth)
 {
-	return scan_blocks(b, p, pos, n, max_depth, quick_masks_portable, masks_portable,
-			   prefix_xor);
+	return scan_blocks(b, p, pos, n, max_depth, NULL, masks_portable, prefix_xor);
 }
 
 #if defined(__x86_64__) && defined(__SSE2__)
@@ -281,12 +276,10 @@ void jsbound_masks_sse2(const char *p, uint64_t m[JSBOUND_NMASKS])
 	masks_sse2(p, m);
 }
 
-QUICK_FROM(masks_sse2)
-
 static enum jsbound_stop scan_sse2(struct jsbound *b, const char *p, size_t *pos,
 				   size_t n, size_t max_depth)
 {
-	return scan_blocks(b, p, pos, n, max_depth, quick_masks_sse2, masks_sse2, prefix_xor);
+	return scan_blocks(b, p, pos, n, max_depth, NULL, masks_sse2, prefix_xor);
 }
 
 /* AVX2 for the masks, a carry-less multiply by all ones for the prefix
