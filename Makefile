@@ -65,7 +65,7 @@ HELPBIN  := $(HELPSRC:tests/plugins/%.c=$(BUILD)/tests/plugins/%)
 FUZZSRC  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 REPLAYBIN:= $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/tests/replay-%)
 
-.PHONY: all check unit-check integration-check policy-check man-check \
+.PHONY: all check micro unit-check integration-check policy-check man-check \
         install uninstall clean deps fuzz bench bench-smoke demo asan
 
 all: $(BUILD)/plugin-runner plugin-runner
@@ -105,8 +105,9 @@ $(BUILD)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay-main.c $(wildcard test
 # bench-smoke runs first so that prove's summary is the last thing printed.
 # -o shows the tests' comments: a failing case's diagnostics (what a
 # process printed, a traceback) reach the CI log; a passing run has a few.
-check: all $(UNITBIN) $(HELPBIN) $(REPLAYBIN)
+check: all micro $(UNITBIN) $(HELPBIN) $(REPLAYBIN)
 	BUILD=$(BUILD) bench/run --smoke
+	$(BUILD)/bench/bench-micro --smoke bench/policies/bench.json
 	BUILD=$(BUILD) PR_BIN=$(CURDIR)/$(BUILD)/plugin-runner prove -f -o --timer \
 	    $(UNITBIN) $(REPLAYBIN) $(sort $(wildcard tests/integration/*.t))
 
@@ -119,8 +120,14 @@ fuzz:
 bench: all $(HELPBIN)
 	BUILD=$(BUILD) bench/run
 
-bench-smoke: all $(HELPBIN)
+bench-smoke: all micro $(HELPBIN)
 	BUILD=$(BUILD) bench/run --smoke
+	$(BUILD)/bench/bench-micro --smoke bench/policies/bench.json
+
+# bench-micro links the runner's objects, so it is built with this build's
+# flags (the sanitizers' too); check runs it at smoke size so it cannot rot.
+micro: all
+	$(MAKE) -s -f bench/Makefile BUILD=$(BUILD) CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" micro
 
 demo: all
 	tests/demo.sh

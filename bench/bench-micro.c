@@ -10,16 +10,20 @@
  * on a VM), and with every cache emptied first (what a round trip costs
  * when other work ran on the core in between).
  *
- *   make -f bench/Makefile micro && $BUILD/bench/bench-micro [POLICY]
- *   (POLICY: bench/policies/bench.json, from the top directory)
+ *   make micro && $BUILD/bench/bench-micro [--smoke] [POLICY]
+ *   (POLICY: bench/policies/bench.json, from the top directory; --smoke:
+ *   a thousandth of every size and count, as `make check` runs it)
  *
  * The only bench program that links the runner's objects (every $BUILD object but
  * main.o): it answers "what would a message cost without the DOM parse", and
  * what the runner's own work per hook call is, without the system calls.
- * Not run by bench/run. Must not: change anything it measures. */
+ * Not run by bench/run; `make check` runs it with --smoke. Must not:
+ * change anything it measures. */
 #include <jansson.h>
 
 #include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -101,6 +105,7 @@ static double per_host_frame(const char *p, size_t n, enum framer_mode mode, int
 /* ---- one hook round trip through the runner's framers and gate ---- */
 
 struct rt {
+	struct policy *pol;
 	struct gate *g;
 	struct framer host_in, plugin_out;
 	struct buf to_plugin, to_host;
@@ -152,6 +157,7 @@ static void rt_open(struct rt *r, const char *policy_file)
 		bdie("%s", err.msg);
 	close(fd);
 	memset(r, 0, sizeof(*r));
+	r->pol = pol;
 	r->g = gate_new(pol, false, NULL);
 	framer_init(&r->host_in, FRAMER_HOST, pol->sandbox.limits.message, 64);
 	framer_init(&r->plugin_out, FRAMER_CANON, pol->sandbox.limits.message, 64);
@@ -172,6 +178,18 @@ static void rt_open(struct rt *r, const char *policy_file)
 	rt_pass(r, false, done, sizeof(done) - 1, NULL);
 	if (!gate_running(r->g))
 		bdie("handshake did not complete");
+}
+
+/* Everything rt_open() made, so that a sanitizer build (make check) sees
+ * no leak. */
+static void rt_close(struct rt *r)
+{
+	gate_free(r->g);
+	framer_free(&r->host_in);
+	framer_free(&r->plugin_out);
+	buf_free(&r->to_plugin);
+	buf_free(&r->to_host);
+	policy_free(r->pol);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -208,7 +226,8 @@ static double per_round_trip(struct rt *r, const struct bbuf *params, int reps,
 		bdie("out of memory");
 	if (before == RT_EVICTED && !sweep && !(sweep = calloc(1, EVICT_BYTES)))
 		bdie("out of memory");
-	for (int i = -100; i < reps; i++) {	/* 100 to warm up */
+	/* as many to warm up, up to 100 (a smoke run makes few) */
+	for (int i = reps < 100 ? -reps : -100; i < reps; i++) {
 		double st[4];
 		id++;
 		req.len = rep.len = 0;
@@ -297,7 +316,17 @@ static void row(const char *what, const struct bbuf *b, int reps)
 
 int main(int argc, char **argv)
 {
+	/* --smoke (make check): every row at a thousandth of the size or
+	 * count, so the program is built and run with each build's flags and
+	 * cannot rot; its figures mean nothing. */
+	bool smoke = argc > 1 && strcmp(argv[1], "--smoke") == 0;
+	if (smoke) {
+		argc--;
+		argv++;
+	}
 	const char *policy_file = argc > 1 ? argv[1] : "bench/policies/bench.json";
+	int div = smoke ? 1000 : 1;
+	size_t answer = 50000000 / (size_t)div;
 
 	log_init("bench-micro", LOG_WARN);	/* not the handshake's info lines */
 	struct rt r;
@@ -312,31 +341,37 @@ int main(int argc, char **argv)
 	bbuf_printf(&l, "{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":"
 		    "{\"level\":\"debug\",\"message\":\"bench log line 0000001\"}}");
 	bbuf_printf(&big, "{\"jsonrpc\":\"2.0\",\"id\":\"cln:benchbig#1\",\"result\":");
-	gen_items(&big, 50000000);
+	gen_items(&big, answer);
 	bbuf_add(&big, "}", 1);
 	bbuf_printf(&lc, "{\"jsonrpc\":\"2.0\",\"id\":\"bench:1\",\"result\":");
-	gen_listchannels(&lc, 50000000);
+	gen_listchannels(&lc, answer);
 	bbuf_add(&lc, "}", 1);
-	double scan = per_host_frame(h.p, h.len, FRAMER_LENIENT, 200000);
-	double one = per_host_frame(h.p, h.len, FRAMER_HOST, 200000);
+	double scan = per_host_frame(h.p, h.len, FRAMER_LENIENT, 200000 / div);
+	double one = per_host_frame(h.p, h.len, FRAMER_HOST, 200000 / div);
 	printf("%-34s %9zu B  framed then validated %6.3f us  framed by validating %6.3f us  %4.2fx\n",
 	       "htlc_accepted request, host side", h.len, scan * 1e6, one * 1e6, scan / one);
 	struct bbuf params = { 0 };
 	gen_htlc_params(&params);
 	double sw[4], si[4], se[4];
-	double warm = per_round_trip(&r, &params, 20000, RT_BACK_TO_BACK, sw);
-	double idle = per_round_trip(&r, &params, 2000, RT_IDLE, si);
-	double evicted = per_round_trip(&r, &params, 300, RT_EVICTED, se);
+	double warm = per_round_trip(&r, &params, 20000 / div, RT_BACK_TO_BACK, sw);
+	double idle = per_round_trip(&r, &params, 2000 / div + 1, RT_IDLE, si);
+	double evicted = per_round_trip(&r, &params, 300 / div + 1, RT_EVICTED, se);
 	printf("%-34s %9zu B  back to back %6.3f us  after 200 us idle %6.3f us  caches evicted %6.3f us\n",
 	       "htlc_accepted round trip, gate", params.len, warm * 1e6, idle * 1e6, evicted * 1e6);
 	stage_row("back to back:", sw);
 	stage_row("after 200 us idle:", si);
 	stage_row("caches evicted (64 MiB swept):", se);
-	row("htlc_accepted request", &h, 20000);
-	row("log notification", &l, 1000000);
-	row("50 MB rpcmethod answer", &big, 2);
-	row("50 MB listchannels answer", &lc, 2);
-	scan_row("50 MB listchannels answer", &lc);
-	scan_row("50 MB rpcmethod answer", &big);
+	row("htlc_accepted request", &h, 20000 / div);
+	row("log notification", &l, 1000000 / div);
+	row(smoke ? "50 kB rpcmethod answer" : "50 MB rpcmethod answer", &big, 2);
+	row(smoke ? "50 kB listchannels answer" : "50 MB listchannels answer", &lc, 2);
+	scan_row(smoke ? "50 kB listchannels answer" : "50 MB listchannels answer", &lc);
+	scan_row(smoke ? "50 kB rpcmethod answer" : "50 MB rpcmethod answer", &big);
+	rt_close(&r);
+	free(h.p);
+	free(l.p);
+	free(big.p);
+	free(lc.p);
+	free(params.p);
 	return 0;
 }
