@@ -141,12 +141,11 @@ static inline uint64_t prefix_xor(uint64_t x)
 	return x;
 }
 
-/* The brackets outside strings of a block without a backslash, given the
- * masks of what is inside strings (inside), opening and closing brackets.
- * Most blocks of a big answer leave the outermost value open: then the
- * depth moves by the difference of two counts, with no walk. The walk is
- * for a block that may close the value (fewer brackets open than it
- * closes) or open past max_depth. */
+/* A block's brackets outside strings (open, close), the block having no
+ * backslash. Most blocks of a big answer leave the outermost value open:
+ * then the depth moves by the difference of two counts, with no walk.
+ * The walk is for a block that may end the value (as many closing
+ * brackets as were open at its start, or more) or go past max_depth. */
 static inline __attribute__((always_inline)) enum jsbound_stop
 block_brackets(struct jsbound *b, uint64_t open, uint64_t close, size_t *at,
 	       size_t max_depth)
@@ -156,7 +155,7 @@ block_brackets(struct jsbound *b, uint64_t open, uint64_t close, size_t *at,
 	if (!br)
 		return JSBOUND_MORE;
 	size_t no = (size_t)__builtin_popcountll(open), nc = (size_t)__builtin_popcountll(close);
-	if (nc < b->depth && max_depth - b->depth >= no) {
+	if (nc < b->depth && b->depth + no <= max_depth) {
 		b->depth = b->depth + no - nc;
 		return JSBOUND_MORE;
 	}
