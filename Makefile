@@ -106,8 +106,7 @@ $(BUILD)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay-main.c $(wildcard test
 # -o shows the tests' comments: a failing case's diagnostics (what a
 # process printed, a traceback) reach the CI log; a passing run has a few.
 check: all micro $(UNITBIN) $(HELPBIN) $(REPLAYBIN)
-	BUILD=$(BUILD) bench/run --smoke
-	$(BUILD)/bench/bench-micro --smoke bench/policies/bench.json
+	$(MAKE) -s bench-smoke
 	BUILD=$(BUILD) PR_BIN=$(CURDIR)/$(BUILD)/plugin-runner prove -f -o --timer \
 	    $(UNITBIN) $(REPLAYBIN) $(sort $(wildcard tests/integration/*.t))
 

@@ -45,6 +45,11 @@ enum jsbound_stop jsbound_scan(struct jsbound *b, const char *p, size_t *pos,
 #define JSBOUND_NMASKS 4
 void jsbound_masks_portable(const char *p, uint64_t m[JSBOUND_NMASKS]);
 #if defined(__x86_64__) && defined(__SSE2__)
+#define JSBOUND_X86 1	/* the SSE2 and AVX2 copies exist */
+#else
+#define JSBOUND_X86 0
+#endif
+#if JSBOUND_X86
 void jsbound_masks_sse2(const char *p, uint64_t m[JSBOUND_NMASKS]);
 void jsbound_masks_avx2(const char *p, uint64_t m[JSBOUND_NMASKS]);
 #endif

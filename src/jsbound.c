@@ -249,7 +249,7 @@ static enum jsbound_stop scan_portable(struct jsbound *b, const char *p, size_t 
 	return scan_blocks(b, p, pos, n, max_depth, NULL, masks_portable, prefix_xor);
 }
 
-#if defined(__x86_64__) && defined(__SSE2__)
+#if JSBOUND_X86
 #include <immintrin.h>
 
 static inline uint64_t sse_eq(__m128i v, char c)
@@ -361,7 +361,7 @@ bool jsbound_use(enum jsbound_impl impl)
 		break;
 	case JSBOUND_SSE2:
 	case JSBOUND_AVX2:
-#if defined(__x86_64__) && defined(__SSE2__)
+#if JSBOUND_X86
 		if (impl == JSBOUND_AVX2 && !cpu_wide())
 			return false;
 		break;
@@ -379,7 +379,7 @@ enum jsbound_stop jsbound_scan(struct jsbound *b, const char *p, size_t *pos,
 	switch (chosen) {
 	case JSBOUND_PORTABLE:
 		break;
-#if defined(__x86_64__) && defined(__SSE2__)
+#if JSBOUND_X86
 	case JSBOUND_AUTO:
 		if (cpu_wide())
 			return scan_avx2(b, p, pos, n, max_depth);

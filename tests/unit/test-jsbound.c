@@ -123,7 +123,7 @@ static void test_masks(void)
 {
 	struct { const char *name; void (*fn)(const char *, uint64_t *); bool here; } b[] = {
 		{ "portable", jsbound_masks_portable, true },
-#if defined(__x86_64__) && defined(__SSE2__)
+#if JSBOUND_X86
 		{ "SSE2", jsbound_masks_sse2, true },
 		{ "AVX2", jsbound_masks_avx2, jsbound_use(JSBOUND_AVX2) },
 #endif
