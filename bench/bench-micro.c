@@ -8,7 +8,8 @@
  * relay's framers and the gate (no I/O), stage by stage: back to back,
  * after the CPU idled, as between two hook calls on a node (a halted vCPU
  * on a VM), and with every cache emptied first (what a round trip costs
- * when other work ran on the core in between).
+ * when other work ran on the core in between). And, of start-up: each
+ * seccomp filter's compiling and the kernel's taking it.
  *
  *   make micro && $BUILD/bench/bench-micro [--smoke] [POLICY]
  *   (POLICY: bench/policies/bench.json, from the top directory; --smoke:
@@ -24,6 +25,8 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -33,6 +36,7 @@
 #include "jsbound.h"
 #include "log.h"
 #include "policy.h"
+#include "seccomp_filter.h"
 #include "bench.h"
 
 static double per_canon(const char *p, size_t n, int reps)
@@ -281,6 +285,69 @@ static double per_scan(const char *p, size_t n, int reps)
 	return (now_s() - t0) / reps;
 }
 
+/* ---- start-up: the three seccomp filters ---- */
+
+/* Median time for the kernel to take `prog` (seccomp(2) in a fresh child,
+ * with no_new_privs): it checks the program, JIT-compiles it and runs it
+ * once per syscall number to cache what it allows whatever the arguments.
+ * The child exits at once; its time comes back over a pipe. */
+static double per_filter_load(const struct sock_fprog *prog, int reps)
+{
+	double *t = calloc((size_t)reps, sizeof(*t));
+	int fds[2];
+
+	if (!t || pipe(fds) < 0)
+		bdie("out of memory or fds");
+	for (int i = 0; i < reps; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			bdie("fork:");
+		if (pid == 0) {
+			double t0 = now_s();
+			int r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -1
+				: seccomp_filter_load_prog(prog);
+			double d = r == 0 ? now_s() - t0 : -1;
+			_exit(write(fds[1], &d, sizeof(d)) == sizeof(d) ? 0 : 1);
+		}
+		if (read(fds[0], &t[i], sizeof(t[i])) != sizeof(t[i]) || t[i] < 0)
+			bdie("the kernel refused a filter");
+		waitpid(pid, NULL, 0);
+	}
+	qsort(t, (size_t)reps, sizeof(*t), cmp_double);
+	double m = t[reps / 2];
+	free(t);
+	close(fds[0]);
+	close(fds[1]);
+	return m;
+}
+
+/* Each filter the runner builds: compiling it (bpfgen.c, in the runner
+ * before the clone) and the kernel taking it (the plugin's in the
+ * plugin's process just before exec, on the start-up path). */
+static void filter_rows(const struct policy *pol, int reps)
+{
+	for (int k = 0; k < 3; k++) {
+		static const char *const names[] = { "plugin", "runner", "reaper" };
+		struct sock_fprog prog;
+		double t0 = now_s();
+		for (int i = 0; i < reps; i++) {
+			if (k == 0)
+				seccomp_filter_plugin_prog(pol, &prog);
+			else if (k == 1)
+				seccomp_filter_runner_prog(4242, &prog);
+			else
+				seccomp_filter_reaper_prog(&prog);
+			if (i + 1 < reps)
+				free(prog.filter);
+		}
+		double compile = (now_s() - t0) / reps;
+		double load = per_filter_load(&prog, reps);
+		printf("seccomp filter, %-6s %9u insns  compile %7.1f us  kernel load %7.1f us\n",
+		       names[k], prog.len, compile * 1e6, load * 1e6);
+		free(prog.filter);
+	}
+}
+
 /* Each copy of the scan this machine runs (jsbound_use), the runner's
  * choice last. */
 static void scan_row(const char *what, const struct bbuf *b)
@@ -331,6 +398,8 @@ int main(int argc, char **argv)
 	log_init("bench-micro", LOG_WARN);	/* not the handshake's info lines */
 	struct rt r;
 	rt_open(&r, policy_file);	/* before any measuring: a bad policy ends it at once */
+	/* first, while the process is small: each load forks a child */
+	filter_rows(r.pol, smoke ? 3 : 201);
 
 	struct bbuf h = { 0 }, l = { 0 }, big = { 0 }, lc = { 0 };
 

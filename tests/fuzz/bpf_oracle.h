@@ -17,17 +17,24 @@
 #include <unistd.h>
 #include "bpfgen.h"
 
-/* Run `prog` on `sd`. Returns the SECCOMP_RET_* value, or 0xdead0000 | pc
+/* Run `prog` on `sd`, counting the instructions it executes into *steps
+ * (when not NULL). Returns the SECCOMP_RET_* value, or 0xdead0000 | pc
  * for a program the kernel would refuse (bad opcode, offset or jump),
  * which no check may take for a decision. */
-static uint32_t bpf_oracle_run(const struct sock_fprog *prog, const struct seccomp_data *sd)
+static uint32_t bpf_oracle_run_counted(const struct sock_fprog *prog,
+				       const struct seccomp_data *sd, size_t *steps)
 {
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
 	unsigned char raw[sizeof(*sd)];
+	size_t unused;
 	memcpy(raw, sd, sizeof(raw));
 
+	if (!steps)
+		steps = &unused;
+	*steps = 0;
 	for (size_t pc = 0; pc < prog->len; pc++) {
 		const struct sock_filter *f = &prog->filter[pc];
+		++*steps;
 		uint32_t k = f->k;
 		switch (f->code) {
 		case BPF_LD | BPF_W | BPF_ABS:
@@ -99,6 +106,11 @@ static uint32_t bpf_oracle_run(const struct sock_fprog *prog, const struct secco
 		}
 	}
 	return 0xdead0000u | prog->len;	/* fell off the end */
+}
+
+static uint32_t bpf_oracle_run(const struct sock_fprog *prog, const struct seccomp_data *sd)
+{
+	return bpf_oracle_run_counted(prog, sd, NULL);
 }
 
 /* The same rules compiled by libseccomp (rules whose action is the

@@ -7,8 +7,8 @@
  *    both a plain and a conditional rule, or when the program would be too
  *    long (nothing else may fail);
  *  - what it compiles decides every probe (each rule's syscall with each of
- *    its argument values and their one-bit neighbours, the syscalls next to
- *    them, x32 and foreign-arch numbers) as libseccomp's program for the
+ *    its argument values and their one-bit neighbours, the syscalls either
+ *    side of it, x32 and foreign-arch numbers) as libseccomp's program for the
  *    same rules does (bpf_oracle.h), and never runs off its end. */
 #include <linux/audit.h>
 #include <stdbool.h>
@@ -129,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct seccomp_data sd = { .arch = AUDIT_ARCH_X86_64, .nr = rule->nr };
 		probe(&ours, &theirs, &sd);
 		sd.nr = rule->nr + 1;
+		probe(&ours, &theirs, &sd);
+		sd.nr = rule->nr - 1;	/* either side of the search's bounds */
 		probe(&ours, &theirs, &sd);
 		sd.arch = AUDIT_ARCH_I386;
 		probe(&ours, &theirs, &sd);

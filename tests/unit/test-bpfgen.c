@@ -10,6 +10,7 @@
 #include <linux/audit.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -177,6 +178,113 @@ static void plugin_prefix(void)
 	policy_free(p);
 }
 
+/* The most instructions `prog` runs to decide any x86_64 syscall number
+ * (all arguments 0: a conditional rule's tests run as far as they can). */
+static size_t longest_decision(const struct sock_fprog *prog)
+{
+	size_t most = 0, steps;
+
+	for (int nr = 0; nr < BPF_NR_MAX; nr++) {
+		struct seccomp_data sd = { .arch = AUDIT_ARCH_X86_64, .nr = nr };
+		bpf_oracle_run_counted(prog, &sd, &steps);
+		if (steps > most)
+			most = steps;
+	}
+	return most;
+}
+
+/* Whether the kernel caches nr as always allowed: its load-time run
+ * (kernel/seccomp.c, seccomp_is_const_allow) knows only the number and
+ * the arch, and gives up at any other load or instruction. */
+static bool kernel_caches(const struct sock_fprog *prog, int nr)
+{
+	uint32_t a = 0;
+
+	for (size_t pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *f = &prog->filter[pc];
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k == offsetof(struct seccomp_data, nr))
+				a = (uint32_t)nr;
+			else if (f->k == offsetof(struct seccomp_data, arch))
+				a = AUDIT_ARCH_X86_64;
+			else
+				return false;
+			break;
+		case BPF_RET | BPF_K:
+			return f->k == SECCOMP_RET_ALLOW;
+		case BPF_JMP | BPF_JA:
+			pc += f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			pc += a > f->k ? f->jt : f->jf;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= f->k;
+			break;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+/* Loading a filter, the kernel runs it once per syscall number (to cache
+ * the syscalls it allows whatever their arguments), so how far a decision
+ * is from the start is start-up time: the rules are searched, not read as
+ * a list (which took up to 270 instructions for the plugin's). */
+static void decisions_near(void)
+{
+	struct policy *p = policy("{}");
+	struct sock_fprog prog;
+	struct bpf_rules rs;
+	const char *why = "?";
+
+	seccomp_filter_plugin_prog(p, &prog);
+	size_t most = longest_decision(&prog);
+	tap_ok(most <= 40, "plugin filter (%u instructions): every decision within %zu (at most 40)",
+	       prog.len, most);
+	/* and what it allows whatever the arguments, the kernel still caches */
+	seccomp_filter_plugin_rules(p, &rs);
+	int cached = 0, uncached = 0;
+	for (size_t i = 0; i < rs.n; i++) {
+		const struct bpf_rule *r = &rs.r[i];
+		if (r->cond || r->action != SECCOMP_RET_ALLOW || r->nr == SYS_ioctl)
+			continue;	/* ioctl's arguments are judged in the prefix */
+		if (kernel_caches(&prog, r->nr))
+			cached++;
+		else if (uncached++ < 3)
+			tap_diag("syscall %d: allowed, but not cached", r->nr);
+	}
+	tap_ok(cached > 100 && uncached == 0,
+	       "plugin filter: the kernel caches all %d syscalls it allows unconditionally", cached);
+	free(prog.filter);
+	seccomp_filter_runner_prog(4242, &prog);
+	most = longest_decision(&prog);
+	tap_ok(most <= 40, "runner filter (%u instructions): every decision within %zu (at most 40)",
+	       prog.len, most);
+	free(prog.filter);
+	/* 700 syscalls: the search's upper levels jump farther than 8 bits */
+	bpf_rules_init(&rs);
+	for (int nr = 0; nr < 700; nr++)
+		bpf_rule_add(&rs, nr, SECCOMP_RET_ALLOW);
+	if (bpf_compile(&rs, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_PROCESS, 0, &prog, &why) < 0) {
+		tap_ok(0, "700 syscalls: bpf_compile: %s", why);
+	} else {
+		most = longest_decision(&prog);
+		tap_ok(most <= 40, "700 syscalls (%u instructions): every decision within %zu (at most 40)",
+		       prog.len, most);
+		free(prog.filter);
+	}
+	policy_free(p);
+}
+
 /* Rule lists made for the emitter's corners: runs longer than a jump
  * reaches, runs broken by other actions, conditions on both halves, on
  * one half, masks with bits outside, and every argument. */
@@ -188,7 +296,8 @@ static void corners(void)
 	bpf_rules_init(&rs);
 	for (int nr = 0; nr < 700; nr++)
 		bpf_rule_add(&rs, nr, allow);
-	check_rules("700 allowed syscalls in a row (runs of 255)", &rs, eperm);
+	check_rules("700 allowed syscalls in a row (a search whose upper levels jump farther than 8 bits)",
+		    &rs, eperm);
 
 	bpf_rules_init(&rs);
 	for (int nr = 0; nr < 600; nr++)
@@ -262,6 +371,7 @@ int main(void)
 {
 	real_filters();
 	plugin_prefix();
+	decisions_near();
 	corners();
 	refusals();
 	return tap_done();
