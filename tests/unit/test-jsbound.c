@@ -285,6 +285,23 @@ static void test_jansson(void)
 	   "each ends where jansson's parse stops", values);
 }
 
+/* The runner decides on AVX2 from glibc's record of the CPU: it must say
+ * what the compiler's own probe (the CPUID instructions it saves) says. */
+static void test_cpu_choice(void)
+{
+#if JSBOUND_X86
+	__builtin_cpu_init();
+	bool probe = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") &&
+		     __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
+	ok(jsbound_use(JSBOUND_AVX2) == probe,
+	   "the AVX2 scan is offered exactly when CPUID says AVX2, PCLMUL, POPCNT and BMI (%s)",
+	   probe ? "here: yes" : "here: no");
+	jsbound_use(JSBOUND_AUTO);
+#else
+	tap_skip("the AVX2 choice: not an x86-64 build");
+#endif
+}
+
 int main(void)
 {
 	static const struct { enum jsbound_impl impl; const char *name; } impls[] = {
@@ -294,6 +311,7 @@ int main(void)
 		{ JSBOUND_AUTO, "chosen at run time" },
 	};
 
+	test_cpu_choice();
 	test_masks();
 	for (size_t k = 0; k < sizeof(impls) / sizeof(impls[0]); k++) {
 		if (!jsbound_use(impls[k].impl)) {
