@@ -202,6 +202,13 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The median of t[0..n) (which it sorts). */
+static double median(double *t, size_t n)
+{
+	qsort(t, n, sizeof(*t), cmp_double);
+	return t[n / 2];
+}
+
 /* How a round trip is preceded (not timed): nothing, the CPU idling, or
  * every cache emptied of the runner's code and data. */
 enum rt_before { RT_BACK_TO_BACK, RT_IDLE, RT_EVICTED };
@@ -254,11 +261,9 @@ static double per_round_trip(struct rt *r, const struct bbuf *params, int reps,
 				t[(size_t)reps * (size_t)(k + 1) + (size_t)i] = st[k];
 		}
 	}
-	for (int k = 0; k < 5; k++)
-		qsort(t + (size_t)reps * (size_t)k, (size_t)reps, sizeof(*t), cmp_double);
-	double m = t[reps / 2];
+	double m = median(t, (size_t)reps);
 	for (int k = 0; k < 4; k++)
-		stages[k] = t[(size_t)reps * (size_t)(k + 1) + (size_t)reps / 2];
+		stages[k] = median(t + (size_t)reps * (size_t)(k + 1), (size_t)reps);
 	free(t);
 	free(req.p);
 	free(rep.p);
@@ -313,8 +318,7 @@ static double per_filter_load(const struct sock_fprog *prog, int reps)
 			bdie("the kernel refused a filter");
 		waitpid(pid, NULL, 0);
 	}
-	qsort(t, (size_t)reps, sizeof(*t), cmp_double);
-	double m = t[reps / 2];
+	double m = median(t, (size_t)reps);
 	free(t);
 	close(fds[0]);
 	close(fds[1]);

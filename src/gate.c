@@ -159,10 +159,11 @@ static void reply_continue(struct gate_io *io, const char *id, size_t idlen)
  * they were read or in the framer's canon_out (framer_take_canonical), or
  * alone in g->scratch; a big plugin message's in the framer's buffer it
  * was read into: hand that storage over rather than copy it, so a 50 MB
- * answer is held once (m->canon is not valid afterwards). For a hook call the copy is small, but it wrote a buffer
- * that, between two calls on a busy machine, is out of every cache: with
- * caches emptied the host side of the gate took 2.1-3.1 us with it and
- * 1.7-2.3 us without (bench-micro, four interleaved pairs). */
+ * answer is held once (m->canon is not valid afterwards). For a hook call
+ * the copy is small, but it wrote a buffer that, between two calls on a
+ * busy machine, is out of every cache: with caches emptied the host side
+ * of the gate took 2.1-3.1 us with it and 1.7-2.3 us without (bench-micro,
+ * four interleaved pairs). */
 static void forward(struct gate *g, const struct rpcmsg *m, struct buf *out)
 {
 	if (g->frame_src && framer_take_canonical(g->frame_src, m->canon, m->canon_len, out)) {
