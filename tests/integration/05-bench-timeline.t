@@ -33,7 +33,7 @@ is "every phase is positive" \
 	"$(phases "$trace" | awk '{ for (i = 1; i <= NF; i++) if ($i <= 0) print "phase " i ": " $i }')" ""
 # perf names a call after the process's name when the call began: the
 # plugin's execve shows as the runner's child's before the exec
-is "the plugin's exec under the runner's name, told by its pid" \
+is "the plugin's exec under the runner's name" \
 	"$(sed 's|:23762/23762 execve|plugin-runner/23762 execve|' "$trace" | phases)" "$want"
 is "no exec after the clone: nothing printed" \
 	"$(grep -v ':23762/23762 execve' "$trace" | phases)" ""
