@@ -295,17 +295,32 @@ static inline WIDE uint64_t avx2_eq(__m256i v, char c)
 	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
 }
 
+/* One 64-byte block as two halves, and the same with 0x20 set in every
+ * byte, which folds '[' onto '{' and ']' onto '}' (and nothing else onto
+ * either), so one compare finds a bracket of either kind. */
+struct block_avx2 {
+	__m256i lo, hi, flo, fhi;
+};
+
+static inline WIDE struct block_avx2 load_avx2(const char *p)
+{
+	struct block_avx2 b;
+
+	b.lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	b.hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	b.flo = _mm256_or_si256(b.lo, _mm256_set1_epi8(0x20));
+	b.fhi = _mm256_or_si256(b.hi, _mm256_set1_epi8(0x20));
+	return b;
+}
+
 static inline WIDE void masks_avx2(const char *p, uint64_t m[JSBOUND_NMASKS])
 {
-	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-	__m256i flo = _mm256_or_si256(lo, _mm256_set1_epi8(0x20));
-	__m256i fhi = _mm256_or_si256(hi, _mm256_set1_epi8(0x20));
+	struct block_avx2 b = load_avx2(p);
 
-	m[0] = avx2_eq(lo, '"') | avx2_eq(hi, '"') << 32;
-	m[1] = avx2_eq(lo, '\\') | avx2_eq(hi, '\\') << 32;
-	m[2] = avx2_eq(flo, '{') | avx2_eq(fhi, '{') << 32;
-	m[3] = avx2_eq(flo, '}') | avx2_eq(fhi, '}') << 32;
+	m[0] = avx2_eq(b.lo, '"') | avx2_eq(b.hi, '"') << 32;
+	m[1] = avx2_eq(b.lo, '\\') | avx2_eq(b.hi, '\\') << 32;
+	m[2] = avx2_eq(b.flo, '{') | avx2_eq(b.fhi, '{') << 32;
+	m[3] = avx2_eq(b.flo, '}') | avx2_eq(b.fhi, '}') << 32;
 }
 
 WIDE void jsbound_masks_avx2(const char *p, uint64_t m[JSBOUND_NMASKS])
@@ -317,19 +332,16 @@ WIDE void jsbound_masks_avx2(const char *p, uint64_t m[JSBOUND_NMASKS])
  * both kinds in one mask, and the backslashes only tested for. */
 static inline WIDE bool quick_avx2(const char *p, uint64_t *quote, uint64_t *br)
 {
-	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-	__m256i flo = _mm256_or_si256(lo, _mm256_set1_epi8(0x20));
-	__m256i fhi = _mm256_or_si256(hi, _mm256_set1_epi8(0x20));
+	struct block_avx2 b = load_avx2(p);
 	__m256i open = _mm256_set1_epi8('{'), close = _mm256_set1_epi8('}');
 	__m256i bs = _mm256_set1_epi8('\\');
 
-	*quote = avx2_eq(lo, '"') | avx2_eq(hi, '"') << 32;
-	__m256i blo = _mm256_or_si256(_mm256_cmpeq_epi8(flo, open), _mm256_cmpeq_epi8(flo, close));
-	__m256i bhi = _mm256_or_si256(_mm256_cmpeq_epi8(fhi, open), _mm256_cmpeq_epi8(fhi, close));
+	*quote = avx2_eq(b.lo, '"') | avx2_eq(b.hi, '"') << 32;
+	__m256i blo = _mm256_or_si256(_mm256_cmpeq_epi8(b.flo, open), _mm256_cmpeq_epi8(b.flo, close));
+	__m256i bhi = _mm256_or_si256(_mm256_cmpeq_epi8(b.fhi, open), _mm256_cmpeq_epi8(b.fhi, close));
 	*br = (uint32_t)_mm256_movemask_epi8(blo) |
 	      (uint64_t)(uint32_t)_mm256_movemask_epi8(bhi) << 32;
-	__m256i any = _mm256_or_si256(_mm256_cmpeq_epi8(lo, bs), _mm256_cmpeq_epi8(hi, bs));
+	__m256i any = _mm256_or_si256(_mm256_cmpeq_epi8(b.lo, bs), _mm256_cmpeq_epi8(b.hi, bs));
 	return !_mm256_testz_si256(any, any);
 }
 
