@@ -1,0 +1,107 @@
+#!/bin/sh
+# 05-bench-profile.t - bench/profile's readings of perf's output, held to
+# real output taken on this VM (2026-12-07). perf needs root and tracing,
+# so `make check` holds the readings, not the recordings. Each case would
+# catch a way a reading could go wrong.
+#
+# Start-up: bench/startup-timeline.awk cuts one start-up's `perf trace`
+# (tests/bench/startup-trace.txt) into phases. Caught: the plugin's execve
+# missed when perf names it after the runner (the phase after the clone
+# came out negative), or a phase printed from a timeline with a landmark
+# missing. bench/medians.awk takes the phases' medians over nine
+# start-ups. Caught: a median taken across a row instead of down a
+# column, the mean of the middle two (a figure never measured), or a short
+# line read as zeros.
+#
+# Round trip: bench/placement.awk counts where the scheduler put the three
+# processes, from `perf script -F pid,cpu,event,trace` of sched_wakeup and
+# sched_migrate_task (tests/bench/placement-sched.txt: a session of 50
+# round trips under the runner, every CPU traced). Caught: a wake-up from
+# the idle task (the IPI another CPU sent) counted as local, a wake-up by
+# a task on the same CPU counted as crossing, another process's events
+# counted, a migration counted as a wake-up, or the plain relay not taken
+# for the wrapper.
+cd "$(dirname "$0")/../.." || exit 1
+trace=tests/bench/startup-trace.txt
+sched=tests/bench/placement-sched.txt
+n=0
+fails=0
+is() {	# is NAME GOT WANT
+	n=$((n + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		echo "#   got: '$2'"
+		echo "#  want: '$3'"
+		fails=$((fails + 1))
+	fi
+}
+phases() { awk -v gmlen=108 -f bench/startup-timeline.awk "$@"; }
+
+# host clone 0.856, runner execve 1.417, its clone 4.521, the plugin's
+# execve 8.338, getmanifest to the plugin 8.987, its answer 9.446, to the
+# host 9.626 (ms, read off the trace by hand)
+want="0.561 3.104 3.817 0.649 0.459 0.180 8.770"
+is "phases of a real start-up" "$(phases "$trace")" "$want"
+is "every phase is positive" \
+	"$(phases "$trace" | awk '{ for (i = 1; i <= NF; i++) if ($i <= 0) print "phase " i ": " $i }')" ""
+# perf names a call after the process's name when the call began: the
+# plugin's execve shows as the runner's child's before the exec
+is "the plugin's exec under the runner's name" \
+	"$(sed 's|:23762/23762 execve|plugin-runner/23762 execve|' "$trace" | phases)" "$want"
+is "no exec after the clone: nothing printed" \
+	"$(grep -v ':23762/23762 execve' "$trace" | phases)" ""
+is "no clone with new namespaces: nothing printed" \
+	"$(grep -v 'clone_flags: NEW' "$trace" | phases)" ""
+is "no answer to the host: nothing printed" \
+	"$(grep -v 'plugin-runner/23760 write(fd: 1,' "$trace" | phases)" ""
+is "no getmanifest written to the plugin: nothing printed" \
+	"$(grep -v 'plugin-runner/23760 write(fd: 9,' "$trace" | phases)" ""
+is "an empty trace: nothing printed" "$(phases /dev/null)" ""
+
+medians() { awk -f bench/medians.awk "$@"; }
+# the real start-up between a faster and a slower one, column by column
+is "medians of three start-ups, each column its own" \
+	"$( (echo "0.1 9 0.1 9 0.1 9 0.1"; phases "$trace"; echo "9 0.1 9 0.1 9 0.1 9") | medians)" \
+	"$want"
+is "an even count: the lower middle value, one that was measured" \
+	"$(printf '4 10\n1 40\n3 20\n2 30\n' | medians)" "2.000 20.000"
+is "a line with another count of fields, or none, is skipped" \
+	"$(printf '5 50\n\n9 90\n1\n2\n1 10 7\n' | medians)" "5.000 50.000"
+is "no input: nothing printed" "$(medians /dev/null)" ""
+
+# placement ROUND_TRIPS [FILE]: the figures of the line, without the labels
+placement() {
+	rts=$1
+	shift
+	awk -v w=runner -v n="$rts" -v rt=98.5 -f bench/placement.awk "$@" |
+		grep -Eo '[0-9]+\.[0-9]+' | tr '\n' ' ' | sed 's/ $//'
+}
+wake() {	# wake WAKER_PID WAKER_CPU COMM TARGET_CPU
+	printf '%5d [%03d]       sched:sched_wakeup: comm=%s pid=4242 prio=120 target_cpu=%03d\n' "$@"
+}
+
+# In the trace, of the processes of the session: bench-host woken 53
+# times, plugin-runner 111 (107 of them by the idle task on the target
+# CPU), bench-plugin 53, every one of these from the idle task but four of
+# the runner's (waker on the target CPU); one migration, of bench-host.
+# Counted again by a separate reading (grep and Python) when the trace was
+# taken. Per round trip, over 50:
+is "a real session's placement" "$(placement 50 "$sched")" "98.5 1.06 2.14 1.06 0.08 0.02"
+is "the label line" "$(awk -v w=runner -v n=50 -v rt=98.5 -f bench/placement.awk "$sched")" \
+	"  runner    98.5 us   cross-CPU wake-ups per round trip: host 1.06, wrapper 2.14, plugin 1.06 (local: 0.08); migrations: 0.02"
+is "a wake-up by a task on the target CPU is local" \
+	"$(wake 100 1 bench-plugin 1 | placement 1)" "98.5 0.00 0.00 0.00 1.00 0.00"
+is "a wake-up by a task on another CPU crosses" \
+	"$(wake 100 0 bench-plugin 1 | placement 1)" "98.5 0.00 0.00 1.00 0.00 0.00"
+is "a wake-up by the idle task on the target CPU crosses (the IPI)" \
+	"$(wake 0 1 bench-host 1 | placement 1)" "98.5 1.00 0.00 0.00 0.00 0.00"
+is "the plain relay is the wrapper" \
+	"$(wake 100 0 bench-relay 1 | placement 1)" "98.5 0.00 1.00 0.00 0.00 0.00"
+is "other processes are not counted" \
+	"$(grep -v 'comm=bench-\|comm=plugin-runner' "$sched" | placement 1)" "98.5 0.00 0.00 0.00 0.00 0.00"
+is "a migration is not a wake-up" \
+	"$(grep 'sched_migrate_task: comm=bench-host' "$sched" | placement 1)" "98.5 0.00 0.00 0.00 0.00 1.00"
+echo "1..$n"
+[ $fails = 0 ]
