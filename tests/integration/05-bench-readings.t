@@ -1,8 +1,14 @@
 #!/bin/sh
-# 05-bench-profile.t - bench/profile's readings of perf's output, held to
-# real output taken on this VM (2026-12-07). perf needs root and tracing,
-# so `make check` holds the readings, not the recordings. Each case would
+# 05-bench-readings.t - how bench/ reads what it measured: bench/run's
+# table, and bench/profile's readings of perf's output, held to real
+# output taken on this VM (2026-12-07). perf needs root and tracing, so
+# `make check` holds the readings, not the recordings. Each case would
 # catch a way a reading could go wrong.
+#
+# The table: bench/table.awk turns bench/run's results into medians,
+# ratios and verdicts. Caught: a ratio printed as its mark beside the
+# opposite verdict (a round trip at 1.2036 of the relay printed "1.20"
+# beside MISSES), a median that is not one, a mark judged in a smoke run.
 #
 # Start-up: bench/startup-timeline.awk cuts one start-up's `perf trace`
 # (tests/bench/startup-trace.txt) into phases. Caught: the plugin's execve
@@ -103,5 +109,23 @@ is "other processes are not counted" \
 	"$(grep -v 'comm=bench-\|comm=plugin-runner' "$sched" | placement 1)" "98.5 0.00 0.00 0.00 0.00 0.00"
 is "a migration is not a wake-up" \
 	"$(grep 'sched_migrate_task: comm=bench-host' "$sched" | placement 1)" "98.5 0.00 0.00 0.00 0.00 1.00"
+# table RESULTS_LINE...: the table of those results
+table() { printf '%s\n' "$@" | awk -v smoke="${SMOKE:-0}" -v largest=50000295 -f bench/table.awk; }
+row() {	# row NAME_START: the ratio and verdict of the row named so (the
+	# name is 34 columns wide, then six figures, the ratio, the mark)
+	awk -v r="$1" 'index($0, r) == 1 { split(substr($0, 36), f, " "); print f[7], $NF }'
+}
+rt="direct rt_us 60
+relay rt_us 80"
+is "a round trip over its mark by less than 0.005 shows the digit that misses" \
+	"$(table "$rt" "runner rt_us 84.072" | row "hook round trip")" "1.204 MISSES"
+is "one under its mark keeps two decimals" \
+	"$(table "$rt" "runner rt_us 83.9" | row "hook round trip")" "1.20 meets"
+is "a lower bound missed by less than 0.005 too" \
+	"$(table "relay big_mbps 1000" "runner big_mbps 499.6" | row "rpcmethod")" "0.4996 MISSES"
+is "each wrapper's figure is its median" \
+	"$(table "$rt" "runner rt_us 99" "runner rt_us 82" "runner rt_us 70" | row "hook round trip")" "1.10 meets"
+is "a smoke run judges no mark" \
+	"$(SMOKE=1 table "$rt" "runner rt_us 99" | awk '/^hook round trip/ { print $NF }')" "(smoke)"
 echo "1..$n"
 [ $fails = 0 ]
