@@ -12,6 +12,7 @@
 # it onto its mark while the verdict goes the other way: a round trip at
 # 1.2036 of the relay misses "<= 1.2" and is printed 1.204, not a "1.20"
 # beside MISSES.
+
 # x as text: two decimals, or as many more (up to six) as it takes not to
 # print the mark itself for a ratio on the wrong side of it. atmost: the
 # mark is an upper bound.
