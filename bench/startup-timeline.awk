@@ -12,18 +12,17 @@
 #
 # perf trace lines start with the time in ms and name a call's process as
 # COMM/PID, COMM being the name the process had when the call began.
-function t(l) { return l + 0 }
-/bench-host\/[0-9]+ clone\(/ && !f { f = t($1) }
-/plugin-runner\/[0-9]+ execve\(/ && !re { re = t($1) }
-/plugin-runner\/[0-9]+ clone\(clone_flags: NEW/ && !cl { cl = t($1) }
+/bench-host\/[0-9]+ clone\(/ && !f { f = $1 + 0 }
+/plugin-runner\/[0-9]+ execve\(/ && !re { re = $1 + 0 }
+/plugin-runner\/[0-9]+ clone\(clone_flags: NEW/ && !cl { cl = $1 + 0 }
 # The plugin execs in a child the runner cloned, and perf may name that
 # call after the child's name before the exec (plugin-runner/CHILD
 # execve(...)), so the plugin's exec is the first after the clone,
 # whatever the name.
-/execve\(/ && cl && !pe { pe = t($1) }
-$0 ~ "plugin-runner/[0-9]+ write\\(fd: [0-9]+.*count: " gmlen "\\)" && pe && !fw { fw = t($1) }
-/bench-plugin\/[0-9]+ write\(fd: 1[,<]/ && !pw { pw = t($1) }
-/plugin-runner\/[0-9]+ write\(fd: 1[,<]/ && pw && !hw { hw = t($1) }
+/execve\(/ && cl && !pe { pe = $1 + 0 }
+$0 ~ "plugin-runner/[0-9]+ write\\(fd: [0-9]+.*count: " gmlen "\\)" && pe && !fw { fw = $1 + 0 }
+/bench-plugin\/[0-9]+ write\(fd: 1[,<]/ && !pw { pw = $1 + 0 }
+/plugin-runner\/[0-9]+ write\(fd: 1[,<]/ && pw && !hw { hw = $1 + 0 }
 END {
 	if (f && re && cl && pe && fw && pw && hw)
 		printf "%.3f %.3f %.3f %.3f %.3f %.3f %.3f\n",

@@ -14,12 +14,12 @@
 # beside MISSES.
 
 # x as text: two decimals, or as many more (up to six) as it takes not to
-# print the mark itself for a ratio on the wrong side of it. atmost: the
-# mark is an upper bound.
-function ratio_txt(x, mark, atmost,    d, t) {
+# print the mark itself beside a miss (ok: the verdict, decided by the
+# caller, so a ratio at its mark can only read as met).
+function ratio_txt(x, mark, ok,    d, t) {
 	for (d = 2; d <= 6; d++) {
 		t = sprintf("%." d "f", x)
-		if (t + 0 != mark || (atmost ? x <= mark : x >= mark))
+		if (ok || t + 0 != mark)
 			break
 	}
 	return t
@@ -33,58 +33,66 @@ function median(w, k,    n, i, j, t, a) {
 }
 function f(x, fmt) { return x == "" ? "-" : sprintf(fmt, x) }
 function verdict(ok, mark) { return mark == "(reported)" ? "" : smoke ? "(smoke)" : (ok == "" ? "n/a" : (ok ? "meets" : "MISSES")) }
-function row(name, k, fmt, ratio, mark, ok) {
+# One line of the table: the name, the six wrappers' columns, the ratio,
+# the mark and the verdict.
+function line(name, runner, relay, hold, socat, bwrap, direct, ratio, mark, v) {
 	printf "%-34s %10s %10s %10s %10s %10s %10s  %-8s %-30s %s\n", name,
-		f(median("runner", k), fmt), f(median("relay", k), fmt),
-		f(median("hold", k), fmt),
-		f(median("socat", k), fmt), f(median("bwrap", k), fmt),
-		f(median("direct", k), fmt), ratio, mark, verdict(ok, mark)
+		runner, relay, hold, socat, bwrap, direct, ratio, mark, v
+}
+# A measurement's line: each wrapper's median of key k.
+function row(name, k, fmt, ratio, mark, ok) {
+	line(name, f(median("runner", k), fmt), f(median("relay", k), fmt),
+	     f(median("hold", k), fmt), f(median("socat", k), fmt),
+	     f(median("bwrap", k), fmt), f(median("direct", k), fmt),
+	     ratio, mark, verdict(ok, mark))
+}
+# A ratio reported beside the line above it, not judged.
+function reported(name, ratio, mark) {
+	line(name, "", "", "", "", "", "", ratio, mark, "")
 }
 { n = ++cnt[$1, $2]; val[$1, $2, n] = $3 + 0 }
 END {
-	printf "%-34s %10s %10s %10s %10s %10s %10s  %-8s %-30s %s\n", "metric", "runner",
-		"relay", "hold", "socat", "bwrap", "direct", "ratio", "mark", "verdict"
+	line("metric", "runner", "relay", "hold", "socat", "bwrap", "direct", "ratio", "mark", "verdict")
 	r = median("runner", "startup_ms"); b = median("bwrap", "startup_ms"); d = median("direct", "startup_ms")
 	ok = (r != "" && b != "") ? (r <= b) : ""
 	row("start-up to getmanifest (ms)", "startup_ms", "%.2f",
-		(r != "" && b != "") ? ratio_txt(r / b, 1.0, 1) : "-", "runner/bwrap <= 1.0", ok)
-	printf "%-34s %10s %10s %10s %10s %10s %10s  %-8s %-30s %s\n", "  start-up vs direct", "", "", "", "", "", "",
-		(r != "" && d != "") ? sprintf("%.2f", r / d) : "-", "runner/direct (reported)", ""
+		(r != "" && b != "") ? ratio_txt(r / b, 1.0, ok) : "-", "runner/bwrap <= 1.0", ok)
+	reported("  start-up vs direct", (r != "" && d != "") ? sprintf("%.2f", r / d) : "-",
+		 "runner/direct (reported)")
 
 	r = median("runner", "rt_us"); l = median("relay", "rt_us"); d = median("direct", "rt_us")
 	ok = (r != "" && l != "" && d != "") ? ((r - d) <= 1.2 * (l - d)) : ""
 	row("hook round trip (us)", "rt_us", "%.1f",
-		ok != "" ? ratio_txt((r - d) / (l - d), 1.2, 1) : "-", "added: runner/relay <= 1.2", ok)
+		ok != "" ? ratio_txt((r - d) / (l - d), 1.2, ok) : "-", "added: runner/relay <= 1.2", ok)
 	r = median("runner1", "rt_us"); l = median("relay1", "rt_us"); d = median("direct1", "rt_us")
-	printf "%-34s %10s %10s %10s %10s %10s %10s  %-8s %-30s %s\n", "  the same, all on one CPU (us)",
-		f(r, "%.1f"), f(l, "%.1f"), "-", "-", "-", f(d, "%.1f"),
-		(r != "" && l != "" && d != "" && l > d) ? sprintf("%.2f", (r - d) / (l - d)) : "-",
-		"added: runner/relay (reported)", ""
+	line("  the same, all on one CPU (us)", f(r, "%.1f"), f(l, "%.1f"), "-", "-", "-", f(d, "%.1f"),
+	     (r != "" && l != "" && d != "" && l > d) ? sprintf("%.2f", (r - d) / (l - d)) : "-",
+	     "added: runner/relay (reported)", "")
 
 	r = median("runner", "big_mbps"); l = median("relay", "big_mbps")
 	ok = (r != "" && l != "") ? (r >= 0.5 * l) : ""
 	row("rpcmethod answer plugin->host MB/s", "big_mbps", "%.0f",
-		ok != "" ? ratio_txt(r / l, 0.5, 0) : "-", "runner/relay >= 0.5", ok)
+		ok != "" ? ratio_txt(r / l, 0.5, ok) : "-", "runner/relay >= 0.5", ok)
 	h = median("hold", "big_mbps")
-	printf "%-34s %10s %10s %10s %10s %10s %10s  %-8s %-30s %s\n", "  the same vs store-and-forward", "", "", "", "", "", "",
-		(r != "" && h != "") ? sprintf("%.2f", r / h) : "-", "runner/hold (reported)", ""
-	printf "%-34s %10s %10s %10s %10s %10s %10s  %-8s %-30s %s\n", "  store-and-forward vs relay", "", "", "", "", "", "",
-		(h != "" && l != "") ? sprintf("%.2f", h / l) : "-", "hold/relay (reported)", ""
+	reported("  the same vs store-and-forward", (r != "" && h != "") ? sprintf("%.2f", r / h) : "-",
+		 "runner/hold (reported)")
+	reported("  store-and-forward vs relay", (h != "" && l != "") ? sprintf("%.2f", h / l) : "-",
+		 "hold/relay (reported)")
 
 	r = median("runner", "rpc_mbps"); l = median("relay", "rpc_mbps")
 	ok = (r != "" && l != "") ? (r >= 0.8 * l) : ""
 	row("listchannels rpc->plugin MB/s", "rpc_mbps", "%.0f",
-		ok != "" ? ratio_txt(r / l, 0.8, 0) : "-", "runner/relay >= 0.8", ok)
+		ok != "" ? ratio_txt(r / l, 0.8, ok) : "-", "runner/relay >= 0.8", ok)
 
 	r = median("runner", "rate_msgs_s"); l = median("relay", "rate_msgs_s")
 	ok = (r != "" && l != "") ? (r >= 1000000 && r >= 0.25 * l) : ""
 	row("log notifications/s", "rate_msgs_s", "%.0f",
-		ok != "" ? ratio_txt(r / l, 0.25, 0) : "-", ">= 1e6/s and runner/relay >= .25", ok)
+		ok != "" ? ratio_txt(r / l, 0.25, ok) : "-", ">= 1e6/s and runner/relay >= .25", ok)
 
 	r = median("runner", "idle_rss_kb")
 	ok = r != "" ? (r <= 2048) : ""
 	row("idle RSS (KiB)", "idle_rss_kb", "%d",
-		r != "" ? ratio_txt(r / 2048, 1, 1) : "-", "<= 2048 KiB", ok)
+		r != "" ? ratio_txt(r / 2048, 1, ok) : "-", "<= 2048 KiB", ok)
 
 	row("  idle PSS (KiB)", "idle_pss_kb", "%d", "", "(reported)", "")
 	row("  idle private pages (KiB)", "idle_private_kb", "%d", "", "(reported)", "")
@@ -92,5 +100,5 @@ END {
 	r = median("runner", "peak_hwm_kb"); lim = 2 * largest / 1024
 	ok = r != "" ? (r <= lim) : ""
 	row("peak VmHWM in transfers (KiB)", "peak_hwm_kb", "%d",
-		r != "" ? ratio_txt(r / lim, 1, 1) : "-", sprintf("<= 2 x largest msg (%d)", lim), ok)
+		r != "" ? ratio_txt(r / lim, 1, ok) : "-", sprintf("<= 2 x largest msg (%d)", lim), ok)
 }
