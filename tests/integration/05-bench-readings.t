@@ -8,7 +8,8 @@
 # The table: bench/table.awk turns bench/run's results into medians,
 # ratios and verdicts. Caught: a ratio printed as its mark beside the
 # opposite verdict (a round trip at 1.2036 of the relay printed "1.20"
-# beside MISSES), a median that is not one, a mark judged in a smoke run.
+# beside MISSES), a median that is not one, a mark judged in a smoke run,
+# a round trip judged (or divided) by a relay that added no time.
 #
 # Start-up: bench/startup-timeline.awk cuts one start-up's `perf trace`
 # (tests/bench/startup-trace.txt) into phases. Caught: the plugin's execve
@@ -125,6 +126,10 @@ is "a lower bound missed by less than 0.005 too" \
 	"$(table "relay big_mbps 1000" "runner big_mbps 499.6" | row "rpcmethod")" "0.4996 MISSES"
 is "each wrapper's figure is its median" \
 	"$(table "$rt" "runner rt_us 99" "runner rt_us 82" "runner rt_us 70" | row "hook round trip")" "1.10 meets"
+is "a relay no slower than direct: no ratio, no verdict" \
+	"$(table "direct rt_us 60" "relay rt_us 60" "runner rt_us 70" | row "hook round trip")" "- n/a"
+is "a relay faster than direct: no ratio, no verdict" \
+	"$(table "direct rt_us 60" "relay rt_us 59" "runner rt_us 59" | row "hook round trip")" "- n/a"
 is "a smoke run judges no mark" \
 	"$(SMOKE=1 table "$rt" "runner rt_us 99" | awk '/^hook round trip/ { print $NF }')" "(smoke)"
 echo "1..$n"
