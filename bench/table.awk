@@ -24,19 +24,57 @@ function ratio_txt(x, mark, ok,    d, t) {
 	}
 	return t
 }
-function median(w, k,    n, i, j, t, a) {
+function sort_arr(a, n,    i, j, t) {
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+}
+# The median of a[1..n] (which it sorts): the mean of the middle two for an
+# even n.
+function median_arr(a, n) {
+	sort_arr(a, n)
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function median(w, k,    n, i, a) {
 	n = cnt[w, k]
 	if (n == 0) return ""
 	for (i = 1; i <= n; i++) a[i] = val[w, k, i]
-	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	return median_arr(a, n)
+}
+# How far one run's ratio is from what it estimates: the 5th to 95th
+# percentile of the ratio over BOOT resamples of the run's rounds. A round
+# is the i-th session of every wrapper, run one after the other, so a
+# resample draws whole rounds and keeps what a spell of the machine did to
+# all of them together. The ratio is runner/relay, or with base (direct)
+# the added times (runner - base)/(relay - base). "-" with fewer than 5
+# rounds, wrappers with unequal counts (one broke), or a relay that adds
+# nothing in more than a tenth of the resamples.
+function interval(k, base,    n, b, i, j, m, x, y, z, nr, q, rs, ratios) {
+	n = cnt["runner", k]
+	if (n < 5 || cnt["relay", k] != n || (base != "" && cnt[base, k] != n))
+		return "-"
+	srand(1)	# the same results print the same interval
+	m = 0
+	for (b = 1; b <= BOOT; b++) {
+		for (i = 1; i <= n; i++) {
+			j = int(rand() * n) + 1
+			x[i] = val["runner", k, j]; y[i] = val["relay", k, j]
+			z[i] = base != "" ? val[base, k, j] : 0
+		}
+		nr = median_arr(x, n); q = median_arr(y, n)
+		if (base != "") { rs = median_arr(z, n); nr -= rs; q -= rs }
+		if (q > 0)
+			ratios[++m] = nr / q
+	}
+	if (m < 0.9 * BOOT)
+		return "-"
+	sort_arr(ratios, m)
+	return sprintf("%.2f-%.2f", ratios[int(0.05 * m) + 1], ratios[int(0.95 * m)])
 }
 function f(x, fmt) { return x == "" ? "-" : sprintf(fmt, x) }
 function verdict(ok, mark) { return mark == "(reported)" ? "" : smoke ? "(smoke)" : (ok == "" ? "n/a" : (ok ? "meets" : "MISSES")) }
 # One line of the table: the name, the six wrappers' columns, the ratio,
 # the mark and the verdict.
 function line(name, runner, relay, hold, socat, bwrap, direct, ratio, mark, v) {
-	printf "%-34s %10s %10s %10s %10s %10s %10s  %-8s %-30s %s\n", name,
+	printf "%-34s %10s %10s %10s %10s %10s %10s  %-9s %-30s %s\n", name,
 		runner, relay, hold, socat, bwrap, direct, ratio, mark, v
 }
 # A measurement's line: each wrapper's median of key k.
@@ -50,6 +88,7 @@ function row(name, k, fmt, ratio, mark, ok) {
 function reported(name, ratio, mark) {
 	line(name, "", "", "", "", "", "", ratio, mark, "")
 }
+BEGIN { BOOT = 1000 }
 { n = ++cnt[$1, $2]; val[$1, $2, n] = $3 + 0 }
 END {
 	line("metric", "runner", "relay", "hold", "socat", "bwrap", "direct", "ratio", "mark", "verdict")
@@ -67,6 +106,7 @@ END {
 	ok = (r != "" && l != "" && d != "" && l > d) ? ((r - d) <= 1.2 * (l - d)) : ""
 	row("hook round trip (us)", "rt_us", "%.1f",
 		ok != "" ? ratio_txt((r - d) / (l - d), 1.2, ok) : "-", "added: runner/relay <= 1.2", ok)
+	reported("  ratio, rounds resampled", interval("rt_us", "direct"), "5th-95th percentile (reported)")
 	r = median("runner1", "rt_us"); l = median("relay1", "rt_us"); d = median("direct1", "rt_us")
 	line("  the same, all on one CPU (us)", f(r, "%.1f"), f(l, "%.1f"), "-", "-", "-", f(d, "%.1f"),
 	     (r != "" && l != "" && d != "" && l > d) ? sprintf("%.2f", (r - d) / (l - d)) : "-",
@@ -76,6 +116,7 @@ END {
 	ok = (r != "" && l != "") ? (r >= 0.5 * l) : ""
 	row("rpcmethod answer plugin->host MB/s", "big_mbps", "%.0f",
 		ok != "" ? ratio_txt(r / l, 0.5, ok) : "-", "runner/relay >= 0.5", ok)
+	reported("  ratio, rounds resampled", interval("big_mbps", ""), "5th-95th percentile (reported)")
 	h = median("hold", "big_mbps")
 	reported("  the same vs store-and-forward", (r != "" && h != "") ? sprintf("%.2f", r / h) : "-",
 		 "runner/hold (reported)")
@@ -86,6 +127,7 @@ END {
 	ok = (r != "" && l != "") ? (r >= 0.8 * l) : ""
 	row("listchannels rpc->plugin MB/s", "rpc_mbps", "%.0f",
 		ok != "" ? ratio_txt(r / l, 0.8, ok) : "-", "runner/relay >= 0.8", ok)
+	reported("  ratio, rounds resampled", interval("rpc_mbps", ""), "5th-95th percentile (reported)")
 
 	r = median("runner", "rate_msgs_s"); l = median("relay", "rate_msgs_s")
 	ok = (r != "" && l != "") ? (r >= 1000000 && r >= 0.25 * l) : ""

@@ -9,7 +9,9 @@
 # ratios and verdicts. Caught: a ratio printed as its mark beside the
 # opposite verdict (a round trip at 1.2036 of the relay printed "1.20"
 # beside MISSES), a median that is not one, a mark judged in a smoke run,
-# a round trip judged (or divided) by a relay that added no time.
+# a round trip judged (or divided) by a relay that added no time, an
+# interval that resamples each wrapper's sessions apart (rounds that moved
+# together come out spread) or from too few or unequal rounds.
 #
 # Start-up: bench/startup-timeline.awk cuts one start-up's `perf trace`
 # (tests/bench/startup-trace.txt) into phases. Caught: the plugin's execve
@@ -130,6 +132,29 @@ is "a relay no slower than direct: no ratio, no verdict" \
 	"$(table "direct rt_us 60" "relay rt_us 60" "runner rt_us 70" | row "hook round trip")" "- n/a"
 is "a relay faster than direct: no ratio, no verdict" \
 	"$(table "direct rt_us 60" "relay rt_us 59" "runner rt_us 59" | row "hook round trip")" "- n/a"
+# ival NAME: the interval printed on the line after the row named NAME
+ival() { awk -v r="$1" 'index($0, r) == 1 { on = 1; next } on { split(substr($0, 36), f, " "); print f[1]; exit }'; }
+# rounds I..J of direct, relay and runner round trips: base+10i, +20, +22
+rounds() { awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++)
+	printf "direct rt_us %d\nrelay rt_us %d\nrunner rt_us %d\n", 60 + 10 * i, 80 + 10 * i, 82 + 10 * i }'; }
+is "rounds that move together: each resample keeps them together" \
+	"$(table "$(rounds 1 8)" | ival "hook round trip")" "1.10-1.10"
+is "a throughput's rounds too" \
+	"$(table "$(awk 'BEGIN { for (i = 1; i <= 9; i++) printf "relay rpc_mbps %d\nrunner rpc_mbps %d\n", 1000 + 100 * i, 900 + 90 * i }')" | ival "listchannels")" "0.90-0.90"
+is "fewer than five rounds: no interval" \
+	"$(table "$(rounds 1 4)" | ival "hook round trip")" "-"
+is "a wrapper short of a session: rounds cannot be drawn whole" \
+	"$(table "$(rounds 1 8)" "relay rt_us 85" | ival "hook round trip")" "-"
+# ten rounds of independent noise (runner 83-97, relay 76-88, direct 58-63)
+noisy="direct rt_us 60 relay rt_us 80 runner rt_us 90 direct rt_us 58 relay rt_us 84 runner rt_us 83
+direct rt_us 63 relay rt_us 76 runner rt_us 97 direct rt_us 61 relay rt_us 88 runner rt_us 86
+direct rt_us 59 relay rt_us 79 runner rt_us 92 direct rt_us 62 relay rt_us 83 runner rt_us 88
+direct rt_us 60 relay rt_us 86 runner rt_us 84 direct rt_us 61 relay rt_us 78 runner rt_us 95
+direct rt_us 58 relay rt_us 81 runner rt_us 89 direct rt_us 63 relay rt_us 87 runner rt_us 91"
+noisy=$(printf '%s\n' "$noisy" | xargs -n 3)
+is "independent noise: the interval holds the run's ratio and is wider than a point" \
+	"$(table "$noisy" | awk 'index($0, "hook round trip") == 1 { split(substr($0, 36), f, " "); r = f[7]; on = 1; next }
+		on { split(substr($0, 36), f, " "); split(f[1], b, "-"); print (b[1] < r && r < b[2]) ? "inside" : r " outside " f[1]; exit }')" "inside"
 is "a smoke run judges no mark" \
 	"$(SMOKE=1 table "$rt" "runner rt_us 99" | awk '/^hook round trip/ { print $NF }')" "(smoke)"
 echo "1..$n"
