@@ -24,6 +24,7 @@ function ratio_txt(x, mark, ok,    d, t) {
 	}
 	return t
 }
+# Sorts a[1..n] in place (insertion: n is a run's sessions, or BOOT).
 function sort_arr(a, n,    i, j, t) {
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 }

@@ -145,6 +145,9 @@ is "fewer than five rounds: no interval" \
 	"$(table "$(rounds 1 4)" | ival "hook round trip")" "-"
 is "a wrapper short of a session: rounds cannot be drawn whole" \
 	"$(table "$(rounds 1 8)" "relay rt_us 85" | ival "hook round trip")" "-"
+is "a relay that adds nothing in most resamples: no interval" \
+	"$(table "$(rounds 1 7 | sed 's/^relay rt_us .*/relay rt_us 60/; s/^direct rt_us .*/direct rt_us 60/')" \
+		"direct rt_us 60" "relay rt_us 80" "runner rt_us 82" | ival "hook round trip")" "-"
 # ten rounds of independent noise (runner 83-97, relay 76-88, direct 58-63)
 noisy="direct rt_us 60 relay rt_us 80 runner rt_us 90 direct rt_us 58 relay rt_us 84 runner rt_us 83
 direct rt_us 63 relay rt_us 76 runner rt_us 97 direct rt_us 61 relay rt_us 88 runner rt_us 86
