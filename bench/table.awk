@@ -44,20 +44,20 @@ function median(w, k,    n, i, a) {
 # percentile of the ratio over BOOT resamples of the run's rounds. A round
 # is the i-th session of every wrapper, run one after the other, so a
 # resample draws whole rounds and keeps what a spell of the machine did to
-# all of them together. The ratio is runner/relay, or with base (direct)
-# the added times (runner - base)/(relay - base). "-" with fewer than 5
-# rounds, wrappers with unequal counts (one broke), or a relay that adds
-# nothing in more than a tenth of the resamples.
-function interval(k, base,    n, b, i, j, m, x, y, z, nr, q, rs, ratios) {
+# all of them together. The ratio is runner/den, or with base (direct)
+# the added times (runner - base)/(den - base). "-" with fewer than 5
+# rounds, wrappers with unequal counts (one broke), or a denominator that
+# is nothing in more than a tenth of the resamples.
+function interval(k, den, base,    n, b, i, j, m, x, y, z, nr, q, rs, ratios) {
 	n = cnt["runner", k]
-	if (n < 5 || cnt["relay", k] != n || (base != "" && cnt[base, k] != n))
+	if (n < 5 || cnt[den, k] != n || (base != "" && cnt[base, k] != n))
 		return "-"
 	srand(1)	# the same results print the same interval
 	m = 0
 	for (b = 1; b <= BOOT; b++) {
 		for (i = 1; i <= n; i++) {
 			j = int(rand() * n) + 1
-			x[i] = val["runner", k, j]; y[i] = val["relay", k, j]
+			x[i] = val["runner", k, j]; y[i] = val[den, k, j]
 			z[i] = base != "" ? val[base, k, j] : 0
 		}
 		nr = median_arr(x, n); q = median_arr(y, n)
@@ -89,6 +89,10 @@ function row(name, k, fmt, ratio, mark, ok) {
 function reported(name, ratio, mark) {
 	line(name, "", "", "", "", "", "", ratio, mark, "")
 }
+# The line under a judged ratio: its interval over resampled rounds.
+function spread(k, den, base) {
+	reported("  ratio, rounds resampled", interval(k, den, base), "5th-95th percentile (reported)")
+}
 BEGIN { BOOT = 1000 }
 { n = ++cnt[$1, $2]; val[$1, $2, n] = $3 + 0 }
 END {
@@ -97,6 +101,7 @@ END {
 	ok = (r != "" && b != "") ? (r <= b) : ""
 	row("start-up to getmanifest (ms)", "startup_ms", "%.2f",
 		(r != "" && b != "") ? ratio_txt(r / b, 1.0, ok) : "-", "runner/bwrap <= 1.0", ok)
+	spread("startup_ms", "bwrap", "")
 	reported("  start-up vs direct", (r != "" && d != "") ? sprintf("%.2f", r / d) : "-",
 		 "runner/direct (reported)")
 
@@ -107,7 +112,7 @@ END {
 	ok = (r != "" && l != "" && d != "" && l > d) ? ((r - d) <= 1.2 * (l - d)) : ""
 	row("hook round trip (us)", "rt_us", "%.1f",
 		ok != "" ? ratio_txt((r - d) / (l - d), 1.2, ok) : "-", "added: runner/relay <= 1.2", ok)
-	reported("  ratio, rounds resampled", interval("rt_us", "direct"), "5th-95th percentile (reported)")
+	spread("rt_us", "relay", "direct")
 	r = median("runner1", "rt_us"); l = median("relay1", "rt_us"); d = median("direct1", "rt_us")
 	line("  the same, all on one CPU (us)", f(r, "%.1f"), f(l, "%.1f"), "-", "-", "-", f(d, "%.1f"),
 	     (r != "" && l != "" && d != "" && l > d) ? sprintf("%.2f", (r - d) / (l - d)) : "-",
@@ -117,7 +122,7 @@ END {
 	ok = (r != "" && l != "") ? (r >= 0.5 * l) : ""
 	row("rpcmethod answer plugin->host MB/s", "big_mbps", "%.0f",
 		ok != "" ? ratio_txt(r / l, 0.5, ok) : "-", "runner/relay >= 0.5", ok)
-	reported("  ratio, rounds resampled", interval("big_mbps", ""), "5th-95th percentile (reported)")
+	spread("big_mbps", "relay", "")
 	h = median("hold", "big_mbps")
 	reported("  the same vs store-and-forward", (r != "" && h != "") ? sprintf("%.2f", r / h) : "-",
 		 "runner/hold (reported)")
@@ -128,12 +133,13 @@ END {
 	ok = (r != "" && l != "") ? (r >= 0.8 * l) : ""
 	row("listchannels rpc->plugin MB/s", "rpc_mbps", "%.0f",
 		ok != "" ? ratio_txt(r / l, 0.8, ok) : "-", "runner/relay >= 0.8", ok)
-	reported("  ratio, rounds resampled", interval("rpc_mbps", ""), "5th-95th percentile (reported)")
+	spread("rpc_mbps", "relay", "")
 
 	r = median("runner", "rate_msgs_s"); l = median("relay", "rate_msgs_s")
 	ok = (r != "" && l != "") ? (r >= 1000000 && r >= 0.25 * l) : ""
 	row("log notifications/s", "rate_msgs_s", "%.0f",
 		ok != "" ? ratio_txt(r / l, 0.25, ok) : "-", ">= 1e6/s and runner/relay >= .25", ok)
+	spread("rate_msgs_s", "relay", "")
 
 	r = median("runner", "idle_rss_kb")
 	ok = r != "" ? (r <= 2048) : ""

@@ -141,6 +141,10 @@ is "rounds that move together: each resample keeps them together" \
 	"$(table "$(rounds 1 8)" | ival "hook round trip")" "1.10-1.10"
 is "a throughput's rounds too" \
 	"$(table "$(awk 'BEGIN { for (i = 1; i <= 9; i++) printf "relay rpc_mbps %d\nrunner rpc_mbps %d\n", 1000 + 100 * i, 900 + 90 * i }')" | ival "listchannels")" "0.90-0.90"
+is "start-up's rounds, against bwrap" \
+	"$(table "$(awk 'BEGIN { for (i = 1; i <= 21; i++) printf "bwrap startup_ms %.2f\nrunner startup_ms %.3f\n", 5 + i / 10, 0.85 * (5 + i / 10) }')" | ival "start-up to getmanifest")" "0.85-0.85"
+is "the log rate's rounds" \
+	"$(table "$(awk 'BEGIN { for (i = 1; i <= 15; i++) printf "relay rate_msgs_s %d\nrunner rate_msgs_s %d\n", 5000000 + 1000 * i, 2500000 + 500 * i }')" | ival "log notifications")" "0.50-0.50"
 is "fewer than five rounds: no interval" \
 	"$(table "$(rounds 1 4)" | ival "hook round trip")" "-"
 is "a wrapper short of a session: rounds cannot be drawn whole" \
