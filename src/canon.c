@@ -1355,8 +1355,15 @@ enum canon_step canon_stream_feed(struct canon_stream *s, char *text,
 	*inlen = c->pos;
 	*outlen = s->out;
 	if (top)
-		*top = s->top;
+		canon_top_copy(top, &s->top);
 	return CANON_DONE;
+}
+
+void canon_top_copy(struct canon_top *dst, const struct canon_top *src)
+{
+	memcpy(dst->m, src->m, src->n * sizeof(src->m[0]));
+	dst->n = src->n;
+	dst->more = src->more;
 }
 
 size_t canon_stream_work(const struct canon_stream *s)

@@ -289,7 +289,7 @@ enum frame_rc framer_next(struct framer *f, char **msg, size_t *len)
 		const struct framer_verdict *v = &f->verdict;
 		f->offload = OFFLOAD_NONE;
 		if (v->st == CANON_DONE)
-			f->top = v->top;
+			canon_top_copy(&f->top, &v->top);
 		return canon_verdict(f, v->st, v->avail, v->inlen, v->outlen, &v->err, msg, len);
 	}
 

@@ -452,6 +452,29 @@ static void test_top(void)
 	rc = canon_json_top(S("{\"a\":1,\"b\":tru}"), 64, &out, &top, &err);
 	ok(rc == -1 && top.n == 0, "on failure no members are reported");
 	buf_free(&out);
+
+	/* A stream hands its members over by canon_top_copy(): only those it
+	 * holds, not all CANON_TOP_MAX (the rest of the caller's top is not
+	 * written, so a struct copy shows). */
+	struct canon_top got, want;
+	memset(&got, 0xa5, sizeof(got));
+	memset(&want, 0xa5, sizeof(want));
+	struct canon_stream *s = canon_stream_new(64);
+	char msg[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}";
+	size_t inlen, olen;
+	enum canon_step st = canon_stream_feed(s, msg, strlen(msg), &inlen, &olen, &got, NULL);
+	ok(st == CANON_DONE && got.n == 3 && !got.more &&
+	   got.m[2].koff == 25 && got.m[2].klen == 6, "a stream's three members handed over");
+	ok(memcmp(&got.m[3], &want.m[3], sizeof(got.m) - 3 * sizeof(got.m[0])) == 0,
+	   "  the caller's members after them not written");
+	canon_stream_free(s);
+	struct canon_top src = { .n = 2, .more = true };
+	src.m[1].vlen = 9;
+	memset(&got, 0xa5, sizeof(got));
+	canon_top_copy(&got, &src);
+	ok(got.n == 2 && got.more && got.m[1].vlen == 9 &&
+	   memcmp(&got.m[2], &want.m[2], sizeof(got.m) - 2 * sizeof(got.m[0])) == 0,
+	   "canon_top_copy: n, more and the members held; nothing after them");
 }
 
 /* ---- throughput (figures only, no timed assertion) ---- */
