@@ -48,7 +48,7 @@ function median(w, k,    n, i, a) {
 # the added times (runner - base)/(den - base). "-" with fewer than 5
 # rounds, wrappers with unequal counts (one broke), or a denominator that
 # is nothing in more than a tenth of the resamples.
-function interval(k, den, base,    n, b, i, j, m, x, y, z, nr, q, rs, ratios) {
+function interval(k, den, base,    n, b, i, j, m, xr, xd, xb, mr, md, mb, ratios) {
 	n = cnt["runner", k]
 	if (n < 5 || cnt[den, k] != n || (base != "" && cnt[base, k] != n))
 		return "-"
@@ -57,13 +57,13 @@ function interval(k, den, base,    n, b, i, j, m, x, y, z, nr, q, rs, ratios) {
 	for (b = 1; b <= BOOT; b++) {
 		for (i = 1; i <= n; i++) {
 			j = int(rand() * n) + 1
-			x[i] = val["runner", k, j]; y[i] = val[den, k, j]
-			z[i] = base != "" ? val[base, k, j] : 0
+			xr[i] = val["runner", k, j]; xd[i] = val[den, k, j]
+			xb[i] = base != "" ? val[base, k, j] : 0
 		}
-		nr = median_arr(x, n); q = median_arr(y, n)
-		if (base != "") { rs = median_arr(z, n); nr -= rs; q -= rs }
-		if (q > 0)
-			ratios[++m] = nr / q
+		mr = median_arr(xr, n); md = median_arr(xd, n)
+		if (base != "") { mb = median_arr(xb, n); mr -= mb; md -= mb }
+		if (md > 0)
+			ratios[++m] = mr / md
 	}
 	if (m < 0.9 * BOOT)
 		return "-"
@@ -100,7 +100,7 @@ END {
 	r = median("runner", "startup_ms"); b = median("bwrap", "startup_ms"); d = median("direct", "startup_ms")
 	ok = (r != "" && b != "") ? (r <= b) : ""
 	row("start-up to getmanifest (ms)", "startup_ms", "%.2f",
-		(r != "" && b != "") ? ratio_txt(r / b, 1.0, ok) : "-", "runner/bwrap <= 1.0", ok)
+		ok != "" ? ratio_txt(r / b, 1.0, ok) : "-", "runner/bwrap <= 1.0", ok)
 	spread("startup_ms", "bwrap", "")
 	reported("  start-up vs direct", (r != "" && d != "") ? sprintf("%.2f", r / d) : "-",
 		 "runner/direct (reported)")
@@ -144,7 +144,7 @@ END {
 	r = median("runner", "idle_rss_kb")
 	ok = r != "" ? (r <= 2048) : ""
 	row("idle RSS (KiB)", "idle_rss_kb", "%d",
-		r != "" ? ratio_txt(r / 2048, 1, ok) : "-", "<= 2048 KiB", ok)
+		ok != "" ? ratio_txt(r / 2048, 1, ok) : "-", "<= 2048 KiB", ok)
 
 	row("  idle PSS (KiB)", "idle_pss_kb", "%d", "", "(reported)", "")
 	row("  idle private pages (KiB)", "idle_private_kb", "%d", "", "(reported)", "")
@@ -152,5 +152,5 @@ END {
 	r = median("runner", "peak_hwm_kb"); lim = 2 * largest / 1024
 	ok = r != "" ? (r <= lim) : ""
 	row("peak VmHWM in transfers (KiB)", "peak_hwm_kb", "%d",
-		r != "" ? ratio_txt(r / lim, 1, ok) : "-", sprintf("<= 2 x largest msg (%d)", lim), ok)
+		ok != "" ? ratio_txt(r / lim, 1, ok) : "-", sprintf("<= 2 x largest msg (%d)", lim), ok)
 }

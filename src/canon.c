@@ -1296,6 +1296,13 @@ static int run(const char *in, size_t len, unsigned max_depth, bool final, char 
 	return rc;
 }
 
+void canon_top_copy(struct canon_top *dst, const struct canon_top *src)
+{
+	memcpy(dst->m, src->m, src->n * sizeof(src->m[0]));
+	dst->n = src->n;
+	dst->more = src->more;
+}
+
 /* ---- streams ---- */
 
 struct canon_stream {
@@ -1357,13 +1364,6 @@ enum canon_step canon_stream_feed(struct canon_stream *s, char *text,
 	if (top)
 		canon_top_copy(top, &s->top);
 	return CANON_DONE;
-}
-
-void canon_top_copy(struct canon_top *dst, const struct canon_top *src)
-{
-	memcpy(dst->m, src->m, src->n * sizeof(src->m[0]));
-	dst->n = src->n;
-	dst->more = src->more;
 }
 
 size_t canon_stream_work(const struct canon_stream *s)
