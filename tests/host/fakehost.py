@@ -16,6 +16,8 @@ be lenient about what it records (raw bytes are kept exactly as read).
 
 Who uses it: tests/integration/*.t (import it via sys.path) and
 tests/demo.sh (as a CLI: `fakehost.py [--policy F] [--call M [JSON]]... -- CMD...`).
+With PR_TEST_UID=N in the environment (root only) it plays a lightningd
+running as user N (`make check-unprivileged`).
 """
 
 import json
@@ -39,6 +41,23 @@ FEATURE_SET = {
 }
 DEFAULT_TIMEOUT = 10.0
 
+# PR_TEST_UID=N: lightningd runs as that (unprivileged) user, as it does on
+# most nodes: the host starts its child (the runner, or a plugin for a
+# baseline) as N with N's group and no others, and the lightning-dir, its
+# hsm_secret and the lightning-rpc socket belong to N. The runner then
+# builds its sandbox in a user namespace instead of switching identity
+# as root does; `make check` runs the protocol tests both ways.
+TEST_UID = int(os.environ.get("PR_TEST_UID", "-1") or -1)
+if TEST_UID >= 0 and os.geteuid() != 0:
+    sys.exit("fakehost.py: PR_TEST_UID=%d needs root (it hands the lightning-dir to that "
+             "user and starts the child as it)" % TEST_UID)
+
+
+def _own(path):
+    """Give path to the test user (no-op when the host runs as root)."""
+    if TEST_UID >= 0:
+        os.chown(path, TEST_UID, TEST_UID)
+
 # The signals a supervisor sends reach a plugin with their default action
 # when lightningd runs in a terminal or under systemd (ignored dispositions
 # survive exec, handled ones do not; PROTOCOL 1.1). A test run started with
@@ -51,6 +70,13 @@ if threading.current_thread() is threading.main_thread():
                  signal.SIGUSR1, signal.SIGUSR2):
         if signal.getsignal(_sig) == signal.SIG_IGN:
             signal.signal(_sig, signal.SIG_DFL)
+
+
+def _as_test_user():
+    """Popen arguments that start the child as the test user, if any."""
+    if TEST_UID < 0:
+        return {}
+    return {"user": TEST_UID, "group": TEST_UID, "extra_groups": []}
 
 
 class HostTimeout(AssertionError):
@@ -279,6 +305,7 @@ class RpcServer:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         os.chmod(path, 0o600)
+        _own(path)
         self.sock.listen(64)
         self.stopping = False
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -463,6 +490,11 @@ class Host:
         with open(os.path.join(self.lightning_dir, "hsm_secret"), "wb") as f:
             f.write(b"FAKEHOST-HSM-SECRET-" + os.urandom(12).hex().encode())
         os.chmod(os.path.join(self.lightning_dir, "hsm_secret"), 0o400)
+        if TEST_UID >= 0:
+            os.chmod(self.basedir, 0o755)
+            for p in (self.basedir, self.lightning_dir,
+                      os.path.join(self.lightning_dir, "hsm_secret")):
+                _own(p)
         self.rpc_path = os.path.join(self.lightning_dir, "lightning-rpc")
         # rpc="late": the socket appears only when init is sent (ld creates
         # it after getmanifest), rpc=False: never.
@@ -505,7 +537,8 @@ class Host:
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=self.lightning_dir, env=self.env, bufsize=0,
-            restore_signals=False)      # keep SIGPIPE ignored, as ld does
+            restore_signals=False,      # keep SIGPIPE ignored, as ld does
+            **_as_test_user())
         self._rt = threading.Thread(target=self._read_stdout, daemon=True)
         self._rt.start()
         self._et = threading.Thread(target=self._read_stderr, daemon=True)

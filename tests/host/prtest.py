@@ -33,6 +33,9 @@ HOSTILE = os.path.join(PLUGINS, "hostile.py")
 
 _n = 0
 _failed = 0
+# Under PR_TEST_UID (fakehost.py) every test name says which user the host
+# ran as, so a failure in `make check`'s second pass reads as that pass's.
+_LABEL = "[uid %d] " % fakehost.TEST_UID if fakehost.TEST_UID >= 0 else ""
 
 
 def diag(msg):
@@ -46,7 +49,7 @@ def ok(cond, name):
     _n += 1
     if not cond:
         _failed += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", _n, name))
+    print("%s %d - %s%s" % ("ok" if cond else "not ok", _n, _LABEL, name))
     sys.stdout.flush()
     return bool(cond)
 

@@ -32,6 +32,25 @@ def manifest_same_as_direct():
         is_(h.wait_exit(), 0, "runner exits 0 when the plugin exits 0 on EOF")
 
 
+def runs_as_the_hosts_user():
+    # The second pass of `make check` (PR_TEST_UID) must really start the
+    # runner unprivileged, or it tests the root path twice.
+    want = fakehost.TEST_UID if fakehost.TEST_UID >= 0 else os.geteuid()
+    with runner(GOOD) as h:
+        h.start()
+        h.getmanifest()
+        with open("/proc/%d/status" % h.proc.pid) as f:
+            st = dict(line.split(":", 1) for line in f if ":" in line)
+        uids = st.get("Uid", "").split()
+        gids = st.get("Gid", "").split()
+        is_(uids, [str(want)] * 4, "the runner runs as the host's user, uid %d" % want)
+        if fakehost.TEST_UID >= 0:
+            is_(gids, [str(want)] * 4, "with the host's group and no other (gid)")
+            is_(st.get("Groups", "").split(), [], "with the host's group and no other (groups)")
+        h.close_stdin()
+        is_(h.wait_exit(), 0, "runner exits 0 as uid %d" % want)
+
+
 def init_rewritten():
     with runner(GOOD, developer=True) as h:
         h.start()
@@ -120,7 +139,8 @@ def db_write_before_init():
         is_(h.wait_exit(), 0, "exit 0")
 
 
-for c in (manifest_same_as_direct, init_rewritten, argv_order, lightningd_env_from_host,
-          pyln_refuses_without_env, plugin_start_prefix, db_write_before_init):
+for c in (manifest_same_as_direct, runs_as_the_hosts_user, init_rewritten, argv_order,
+          lightningd_env_from_host, pyln_refuses_without_env, plugin_start_prefix,
+          db_write_before_init):
     case(c)
 done()
