@@ -37,6 +37,8 @@
 #define OFFLOAD_AT	(1u << 20)	/* a plugin frame this big is validated
 					 * on the second thread (canonworker.c) */
 #define FLUSH_SECONDS	5.0		/* to hand the host what is left, at exit */
+#define MUTE_SECONDS	1.0		/* a plugin whose stdout closed: see
+					 * on_plugin_stdout_closed() */
 #define HOSTLOG_BURST	20.0		/* `log` notifications to the host ... */
 #define HOSTLOG_RATE	5.0		/* ... per second, after the burst */
 
@@ -49,7 +51,8 @@ struct relay {
 	struct buf to_host, to_plugin;
 	int host_in, host_out, plug_in, plug_out, sigfd;
 	bool host_eof, plugin_eof, child_gone, host_dead, kill_sent;
-	double grace_deadline;	/* 0: not running */
+	double kill_deadline;	/* 0: none; else the plugin is ended then */
+	const char *kill_why;	/* ... for this reason */
 	double flush_deadline;
 	int status;		/* exit status once child_gone */
 	bool refused;
@@ -118,10 +121,36 @@ static void close_plugin_stdin(struct relay *r)
 	buf_consume(&r->to_plugin, r->to_plugin.len);
 }
 
+/* The plugin is ended at t unless it is gone before; an earlier deadline
+ * stands. */
+static void kill_at(struct relay *r, double t, const char *why)
+{
+	if (r->kill_deadline == 0 || t < r->kill_deadline) {
+		r->kill_deadline = t;
+		r->kill_why = why;
+	}
+}
+
 static void start_grace(struct relay *r)
 {
-	if (r->grace_deadline == 0)
-		r->grace_deadline = now_s() + r->cfg->grace;
+	kill_at(r, now_s() + r->cfg->grace, "still running after the grace period");
+}
+
+/* A plugin that closed its stdout and lives on can answer nothing more.
+ * lightningd takes a plugin's stdout EOF for its death: it SIGKILLs it and
+ * fails what it had asked (PROTOCOL 6). Behind the runner it would see a
+ * plugin alive and silent instead, and a hook call waiting on it would
+ * wait for ever. So it is ended, and the runner's own stdout closes after
+ * it, which lightningd sees as the plugin's EOF. Not at once: a plugin
+ * that is exiting closes its stdout a moment before its pid 1 is reaped,
+ * and its own exit status is what the host should be told. */
+static void on_plugin_stdout_closed(struct relay *r)
+{
+	if (r->child_gone || r->kill_sent)
+		return;
+	log_info("plugin closed its stdout: it can answer nothing more; ending it in %.0fs unless it exits",
+		 MUTE_SECONDS);
+	kill_at(r, now_s() + MUTE_SECONDS, "closed its stdout and still running");
 }
 
 /* ---- reading ---- */
@@ -255,8 +284,10 @@ static ssize_t plugin_read(struct relay *r)
 	if (plugin_read_stalled(r))
 		return -1;
 	ssize_t got = read_into(r->plug_out, f, plugin_read_chunk(f));
-	if (got == 0)
+	if (got == 0) {
 		r->plugin_eof = true;
+		on_plugin_stdout_closed(r);
+	}
 	if (got > 0 && (size_t)got > r->plugin_read_max)
 		r->plugin_read_max = (size_t)got;
 	if (framer_offloaded(f)) {
@@ -320,8 +351,8 @@ static void on_child_exit(struct relay *r)
 static int poll_timeout(struct relay *r, double t)
 {
 	double next = -1;
-	if (r->grace_deadline && !r->kill_sent)
-		next = r->grace_deadline;
+	if (r->kill_deadline && !r->kill_sent && !r->child_gone)
+		next = r->kill_deadline;	/* past it, once gone: no turn wakes for it */
 	if (r->child_gone && (next < 0 || r->flush_deadline < next))
 		next = r->flush_deadline;
 	int ms = next < 0 ? -1 : (int)((next - t) * 1000) + 1;
@@ -353,8 +384,8 @@ static void loop(struct relay *r)
 	for (;;) {
 		if (done(r, t))
 			break;
-		if (r->grace_deadline && !r->kill_sent && t >= r->grace_deadline)
-			kill_plugin(r, "still running after the grace period");
+		if (r->kill_deadline && !r->kill_sent && t >= r->kill_deadline)
+			kill_plugin(r, r->kill_why);
 
 		/* Host EOF: hand the plugin what is queued, then its EOF. */
 		if (r->host_eof && r->plug_in >= 0 && r->to_plugin.len == 0) {

@@ -72,7 +72,7 @@ if threading.current_thread() is threading.main_thread():
             signal.signal(_sig, signal.SIG_DFL)
 
 
-def _as_test_user():
+def as_test_user():
     """Popen arguments that start the child as the test user, if any."""
     if TEST_UID < 0:
         return {}
@@ -538,7 +538,7 @@ class Host:
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=self.lightning_dir, env=self.env, bufsize=0,
             restore_signals=False,      # keep SIGPIPE ignored, as ld does
-            **_as_test_user())
+            **as_test_user())
         self._rt = threading.Thread(target=self._read_stdout, daemon=True)
         self._rt.start()
         self._et = threading.Thread(target=self._read_stderr, daemon=True)

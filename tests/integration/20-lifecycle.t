@@ -5,13 +5,15 @@
 # --grace, stdout stays open until the plugin is gone; the plugin never
 # outlives a SIGKILLed runner; policy lookup by name and default.json;
 # once idle after the handshake the runner has given back the text pages
-# only start-up used (memtrim), and still relays.
+# only start-up used (memtrim), and still relays. A plugin that closes its
+# stdout, or a host that stops reading the runner's, ends the plugin.
 import hashlib
 import os
 import re
 import shutil
 import signal
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,6 +69,66 @@ def grace_kill(grace, opts):
            % (grace, (h.stdout_eof_time or t0) - t0))
         time.sleep(0.5)
         is_(procs_with(marker), [], "grace %s: no process of the plugin left" % grace)
+
+
+def stdout_closed():
+    # lightningd takes a plugin's stdout EOF for its death (PROTOCOL 6): a
+    # plugin that closes its stdout and lives on must not look alive and
+    # silent behind the runner, with a hook call waiting on it for ever.
+    marker = "--marker=%s" % uuid.uuid4()
+    with runner([HOSTILE, marker]) as h:
+        h.start()
+        h.handshake()
+        t0 = time.monotonic()
+        h.send({"jsonrpc": "2.0", "id": h.next_id("hello"), "method": "hello",
+                "params": ["closeout", "120"]})
+        try:
+            h.wait_stdout_eof(15)
+        except HostTimeout:
+            pass
+        dt = time.monotonic() - t0
+        ok(h.stdout_eof and dt < 10,
+           "plugin closed its stdout and lives on: the runner's stdout closes (%.2fs)" % dt)
+        is_(h.wait_exit(5), 128 + signal.SIGKILL, "the plugin was ended: runner exits 137")
+        like(h.stderr.decode("utf-8", "replace"), "plugin closed its stdout",
+             "the runner says why it ended the plugin")
+        is_(procs_with(marker), [], "no process of the plugin left")
+
+
+def host_stops_reading():
+    # A host that closes its end of the runner's stdout (lightningd freed
+    # the plugin) can be told nothing more: the plugin is ended, not left
+    # answering into a broken pipe. Not through Host: its reader thread
+    # would keep the pipe's read end open.
+    marker = "--marker=%s" % uuid.uuid4()
+    with runner([HOSTILE, marker]) as h:
+        p = subprocess.Popen(h.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=h.lightning_dir, env=h.env,
+                             restore_signals=False, **fakehost.as_test_user())
+        try:
+            for rid, method, params in ((1, "getmanifest", {}), (2, "init", h.init_params())):
+                p.stdin.write(canonical({"jsonrpc": "2.0", "id": rid, "method": method,
+                                         "params": params}) + b"\n\n")
+                p.stdin.flush()
+                ok(b'"id":%d' % rid in os.read(p.stdout.fileno(), 1 << 20),
+                   "host stops reading: %s answered" % method)
+            p.stdout.close()
+            p.stdin.write(b'{"jsonrpc":"2.0","id":3,"method":"hello","params":["x"]}\n\n')
+            p.stdin.flush()
+            try:
+                st = p.wait(10)
+            except subprocess.TimeoutExpired:
+                st = None
+                p.kill()    # so that its stderr ends, to be read below
+                p.wait(5)
+            is_(st, 128 + signal.SIGKILL, "host stops reading: the plugin is ended, runner exits 137")
+            like(p.stderr.read().decode("utf-8", "replace"), "host stopped reading our stdout",
+                 "host stops reading: the runner says so")
+            is_(procs_with(marker), [], "host stops reading: no process of the plugin left")
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait(5)
 
 
 def procs_with(marker):
@@ -227,6 +289,8 @@ case(lambda: plugin_status("exit", "3", 3, "plugin exit 3 -> runner exit 3"))
 case(lambda: plugin_status("exit", "0", 0, "plugin exit 0 mid-session -> runner exit 0"))
 case(lambda: plugin_status("signal", "11", 139, "plugin SIGSEGV -> runner exit 139"))
 case(lambda: plugin_status("signal", "15", 143, "plugin SIGTERM -> runner exit 143"))
+case(stdout_closed)
+case(host_stops_reading)
 case(lambda: grace_kill(1, ["--grace", "1"]))
 case(lambda: grace_kill(5, []))
 case(runner_sigkilled)

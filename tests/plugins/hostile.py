@@ -282,6 +282,12 @@ def act(rid, action, arg):
         w(b'{"jsonrpc":"2.0","method":"secret_topic","params":{}}\n\n' * n)
     elif action == "exit":
         sys.exit(int(arg))
+    elif action == "closeout":
+        # never speaks again but lives on (arg seconds, then back to
+        # reading stdin): to lightningd a plugin whose stdout closed is dead
+        os.close(out)
+        time.sleep(float(arg or 60))
+        return False
     elif action == "signal":
         signal.signal(int(arg), signal.SIG_DFL)
         os.kill(os.getpid(), int(arg))
