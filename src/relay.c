@@ -5,7 +5,7 @@
  * Every output queue has a high-water mark: while one is above it, the
  * source feeding it is not read, so a peer that stops reading never makes
  * the runner block or grow without bound (framed messages are bounded by
- * sandbox.limits.message). Only this file writes fd 1.
+ * sandbox.limits.message); the host's hang-up is seen all the same. Only this file writes fd 1.
  * Called by main.c; decisions are gate.c's and rpcproxy.c's. */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +51,7 @@ struct relay {
 	struct buf to_host, to_plugin;
 	int host_in, host_out, plug_in, plug_out, sigfd;
 	bool host_eof, plugin_eof, child_gone, host_dead, kill_sent;
+	bool grace_started;	/* the host is gone: the plugin has --grace */
 	double kill_deadline;	/* 0: none; else the plugin is ended then */
 	const char *kill_why;	/* ... for this reason */
 	double flush_deadline;
@@ -133,6 +134,9 @@ static void kill_at(struct relay *r, double t, const char *why)
 
 static void start_grace(struct relay *r)
 {
+	if (r->grace_started)
+		return;
+	r->grace_started = true;
 	kill_at(r, now_s() + r->cfg->grace, "still running after the grace period");
 }
 
@@ -387,8 +391,10 @@ static void loop(struct relay *r)
 		if (r->kill_deadline && !r->kill_sent && t >= r->kill_deadline)
 			kill_plugin(r, r->kill_why);
 
-		/* Host EOF: hand the plugin what is queued, then its EOF. */
-		if (r->host_eof && r->plug_in >= 0 && r->to_plugin.len == 0) {
+		/* Host EOF: hand the plugin what is queued, then its EOF (a
+		 * plugin that closed its stdin has nothing queued, and gets
+		 * its grace all the same). */
+		if (r->host_eof && r->to_plugin.len == 0) {
 			close_plugin_stdin(r);
 			start_grace(r);
 		}
@@ -408,8 +414,14 @@ static void loop(struct relay *r)
 		pipe_width_fit(&r->host_out_w, r->to_host.len >= PIPE_WIDEN_AT);
 
 		bool host_ok = r->to_host.len < HWM && !r->host_dead;
-		fds[P_HIN] = (struct pollfd){ .fd = !r->host_eof && r->to_plugin.len < HWM && host_ok
-						    ? r->host_in : -1, .events = POLLIN };
+		/* While a queue is full the host's stdin is not read, but its
+		 * hang-up is still seen (poll reports POLLHUP whatever was
+		 * asked): lightningd gone, a plugin that reads nothing of
+		 * what is queued gets its grace all the same. */
+		bool host_read = !r->host_eof && r->to_plugin.len < HWM && host_ok;
+		bool host_watch = !r->host_eof && !r->host_dead && !r->grace_started;
+		fds[P_HIN] = (struct pollfd){ .fd = host_read || host_watch ? r->host_in : -1,
+					      .events = host_read ? POLLIN : 0 };
 		fds[P_HOUT] = (struct pollfd){ .fd = r->to_host.len && !r->host_dead ? r->host_out : -1,
 					       .events = POLLOUT };
 		/* The plugin's output feeds only the host queue: a plugin that
@@ -433,12 +445,17 @@ static void loop(struct relay *r)
 		}
 		if (fds[P_SIG].revents)
 			on_signal(r);
-		if (fds[P_HIN].revents) {
+		if (fds[P_HIN].revents && !host_read) {
+			log_info("host closed stdin while the plugin is behind: its grace starts (%.1fs)",
+				 r->cfg->grace);
+			start_grace(r);
+		} else if (fds[P_HIN].revents) {
 			ssize_t got = read_into(r->host_in, &r->from_host, READ_CHUNK);
 			if (got == 0) {
 				log_info("host closed stdin: closing the plugin's stdin (grace %.1fs)",
 					 r->cfg->grace);
 				r->host_eof = true;
+				start_grace(r);	/* from now, however long its queue takes */
 			} else if (got > 0) {
 				on_host_frames(r);
 			}
@@ -450,9 +467,17 @@ static void loop(struct relay *r)
 		/* Write what the reads just queued now, not after another
 		 * poll: one round trip then costs one poll per direction. */
 		if (r->to_plugin.len && r->plug_in >= 0 && buf_flush(r->plug_in, &r->to_plugin) < 0) {
-			log_info("plugin closed its stdin");
+			if (!r->kill_sent)
+				log_info("plugin closed its stdin: what lightningd sends it from now on is dropped");
 			close_plugin_stdin(r);
 		}
+		/* Nothing can reach a plugin whose stdin is closed. Queued, it
+		 * would stop the host's reads at the high-water mark, and with
+		 * them the host's EOF: runner and plugin would outlive
+		 * lightningd. Its requests stay unanswered, as they would be
+		 * with lightningd alone (PROTOCOL 6). */
+		if (r->plug_in < 0 && r->to_plugin.len)
+			buf_consume(&r->to_plugin, r->to_plugin.len);
 		/* A big message just queued (a verdict came back) goes into a
 		 * pipe made wide before its first write, not after a full one. */
 		if (r->to_host.len && !r->host_dead &&

@@ -6,7 +6,8 @@
 # outlives a SIGKILLed runner; policy lookup by name and default.json;
 # once idle after the handshake the runner has given back the text pages
 # only start-up used (memtrim), and still relays. A plugin that closes its
-# stdout, or a host that stops reading the runner's, ends the plugin.
+# stdout, or a host that stops reading the runner's, ends the plugin; what
+# the host sends a plugin that closed its stdin is dropped.
 import hashlib
 import os
 import re
@@ -93,6 +94,38 @@ def stdout_closed():
         like(h.stderr.decode("utf-8", "replace"), "plugin closed its stdout",
              "the runner says why it ended the plugin")
         is_(procs_with(marker), [], "no process of the plugin left")
+
+
+def stdin_closed():
+    # A plugin that closes its stdin and lives on: lightningd's messages to
+    # it are dropped, not queued until the runner stops reading lightningd
+    # (and would miss its EOF and outlive it).
+    marker = "--marker=%s" % uuid.uuid4()
+    with runner([HOSTILE, marker], opts=["--grace", "1"]) as h:
+        h.start()
+        h.handshake()
+        r = h.request("hello", ["closein"])
+        is_(r.json.get("result"), {"hello": "closein"}, "stdin closed: the plugin said so")
+        big = {"id": "02" + "00" * 32, "address": {"type": "ipv4", "address": "x" * 60000}}
+        sent = 0
+        try:
+            for _ in range(50):     # 3 MB, three times the runner's queue mark
+                h.notify("connect", big)
+                sent += 1
+        except HostTimeout:
+            pass
+        is_(sent, 50, "stdin closed: the host's 3 MB of notifications were all read")
+        ok(stderr_has(h, "plugin closed its stdin"), "stdin closed: the runner says so")
+        t0 = time.monotonic()
+        h.close_stdin()
+        try:
+            st = h.wait_exit(10)
+        except HostTimeout:
+            st = None
+        is_(st, 128 + signal.SIGKILL,
+            "stdin closed: host EOF still seen, the plugin ended after --grace (%.2fs)"
+            % (time.monotonic() - t0))
+        is_(procs_with(marker), [], "stdin closed: no process of the plugin left")
 
 
 def host_stops_reading():
@@ -291,6 +324,7 @@ case(lambda: plugin_status("signal", "11", 139, "plugin SIGSEGV -> runner exit 1
 case(lambda: plugin_status("signal", "15", 143, "plugin SIGTERM -> runner exit 143"))
 case(stdout_closed)
 case(host_stops_reading)
+case(stdin_closed)
 case(lambda: grace_kill(1, ["--grace", "1"]))
 case(lambda: grace_kill(5, []))
 case(runner_sigkilled)

@@ -282,6 +282,12 @@ def act(rid, action, arg):
         w(b'{"jsonrpc":"2.0","method":"secret_topic","params":{}}\n\n' * n)
     elif action == "exit":
         sys.exit(int(arg))
+    elif action == "closein":
+        # reads nothing more but lives on, its stdout open
+        emit({"jsonrpc": "2.0", "id": rid, "result": {"hello": action}})
+        os.close(0)
+        while True:
+            time.sleep(1)
     elif action == "closeout":
         # never speaks again but lives on (arg seconds, then back to
         # reading stdin): to lightningd a plugin whose stdout closed is dead
