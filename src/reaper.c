@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include "reaper.h"
 
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
+/* What relay.c forwards (its signal_fd()): one missing here would be lost,
+ * since pid 1 of a namespace ignores what it neither handles nor blocks. */
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 static void reaper_set(sigset_t *set)
 {

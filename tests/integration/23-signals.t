@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # 23-signals.t - signals the runner receives reach the plugin (SPEC 5: the
 # runner forwards them; lightningd's ^C reaches its process group, and the
-# plugin sits in a session of its own). The Python plugin does not handle
-# SIGTERM/SIGHUP, so it dies of the signal and the runner exits 128+N.
+# plugin sits in a session of its own): all six it forwards, each through
+# the sandbox's pid 1, which drops any it does not take itself. The Python
+# plugin handles none of them, so it dies of the signal and the runner
+# exits 128+N.
 import os
 import signal
 import sys
@@ -24,6 +26,7 @@ def forwarded(sig):
     return t
 
 
-for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1,
+          signal.SIGUSR2):
     case(forwarded(s))
 done()
