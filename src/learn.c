@@ -4,8 +4,10 @@
  * and hooks are written by exact name, which is what a policy needs for
  * them anyway. The sandbox section is the default one: the operator widens
  * it by hand. Called by gate.c, rpcproxy.c and main.c. */
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "exitcodes.h"
 #include "hookreply.h"
@@ -25,9 +27,17 @@ struct learn *learn_new(const char *plugin_path, const char *file)
 	struct learn *l = xcalloc(1, sizeof(*l));
 	l->plugin_path = xstrdup(plugin_path);
 	l->methods = json_object();
-	l->fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (l->fd < 0)
+	/* Not a FIFO or a device someone left at that path (the operator
+	 * may well point it into /tmp): O_NONBLOCK keeps a FIFO without a
+	 * reader from holding the start-up, and only a regular file is
+	 * written. */
+	l->fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+	if (l->fd < 0 && errno != ENXIO)	/* ENXIO: a FIFO without a reader */
 		die_errno(PR_EXIT_RUNNER, "--learn: cannot create %s (check the directory)", file);
+	struct stat st;
+	if (l->fd < 0 || fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode))
+		die(PR_EXIT_RUNNER, "--learn: %s is not a regular file (give the path of a new file)",
+		    file);
 	return l;
 }
 

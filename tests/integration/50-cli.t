@@ -2,7 +2,8 @@
 # 50-cli.t - the commands around the run itself (SPEC section 2): `check`
 # prints the effective policy and the sandbox or names file:line:column;
 # `shim` writes a working #!/bin/sh wrapper; `--learn` writes a policy that
-# loads and allows exactly what the plugin used; --version/--help; usage
+# loads and allows exactly what the plugin used, and refuses a FIFO or a
+# device at its path; --version/--help; usage
 # errors are one line and exit 125.
 import json
 import os
@@ -90,6 +91,24 @@ def learn():
     is_(r.returncode, 0, "--learn: the learned policy loads (%s)" % r.stderr.decode().strip())
 
 
+def learn_not_a_file():
+    # --learn pointed at a FIFO or a device left at that path: one line and
+    # exit 125, not a start-up held until someone reads the FIFO.
+    d = tempfile.mkdtemp(prefix="prlearn-")
+    fifo = os.path.join(d, "learned.json")
+    os.mkfifo(fifo, 0o666)
+    for path, what in ((fifo, "a FIFO"), ("/dev/null", "a device")):
+        try:
+            r = run(["--learn", path, "--policy", write_policy(policy()), GOOD],
+                    stdin=subprocess.DEVNULL)
+            st, err = r.returncode, r.stderr.decode().strip()
+        except subprocess.TimeoutExpired:
+            st, err = None, "(timed out)"
+        is_(st, 125, "--learn at %s: exit 125" % what)
+        like(err, "is not a regular file", "--learn at %s: says why" % what)
+        is_(len(err.splitlines()), 1, "--learn at %s: one line" % what)
+
+
 def version_help():
     r = run(["--version"])
     ok(r.returncode == 0 and r.stdout.startswith(b"plugin-runner "), "--version")
@@ -102,6 +121,6 @@ def version_help():
     is_(r.returncode, 125, "no plugin: exit 125")
 
 
-for c in (check_ok, check_bad, shim, learn, version_help):
+for c in (check_ok, check_bad, shim, learn, learn_not_a_file, version_help):
     case(c)
 done()
