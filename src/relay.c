@@ -152,9 +152,8 @@ static void on_plugin_stdout_closed(struct relay *r)
 {
 	if (r->child_gone || r->kill_sent)
 		return;
-	log_info("plugin closed its stdout: it can answer nothing more; ending it in %.0fs unless it exits",
-		 MUTE_SECONDS);
-	kill_at(r, now_s() + MUTE_SECONDS, "closed its stdout and still running");
+	/* Said only if it comes to that: every plugin that exits gets here. */
+	kill_at(r, now_s() + MUTE_SECONDS, "it closed its stdout and still runs");
 }
 
 /* ---- reading ---- */

@@ -31,6 +31,9 @@ def eof_exit_0():
         h.close_stdin()
         is_(h.wait_exit(10), 0, "stdin EOF: plugin exits 0, runner exits 0")
         ok(h.stdout_eof, "stdout closed after exit")
+        err = h.stderr.decode("utf-8", "replace")
+        ok("ending the plugin" not in err and "closed its stdout" not in err,
+           "a plugin that exits is not said to be ended, nor to have closed its stdout")
 
 
 def shutdown_notification():
@@ -91,7 +94,8 @@ def stdout_closed():
         ok(h.stdout_eof and dt < 10,
            "plugin closed its stdout and lives on: the runner's stdout closes (%.2fs)" % dt)
         is_(h.wait_exit(5), 128 + signal.SIGKILL, "the plugin was ended: runner exits 137")
-        like(h.stderr.decode("utf-8", "replace"), "plugin closed its stdout",
+        like(h.stderr.decode("utf-8", "replace"),
+             "ending the plugin: it closed its stdout and still runs",
              "the runner says why it ended the plugin")
         is_(procs_with(marker), [], "no process of the plugin left")
 
