@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -178,6 +179,34 @@ def non_log_bytes(h):
     runner's own denial lines legitimately name what it denied)."""
     return b"".join(m.raw for m in h.messages_from_plugin
                     if not (m.kind == "msg" and m.method == "log"))
+
+
+def procs_with(marker):
+    """The pids whose command line holds marker (a plugin's unique argv):
+    what of a plugin is still running, whatever namespace it is in."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def close_and_wait(h, timeout=10.0):
+    """Close the command's stdin (lightningd going) and wait for its exit:
+    (exit status, or None if it still runs after timeout; seconds taken)."""
+    t0 = time.monotonic()
+    h.close_stdin()
+    try:
+        st = h.wait_exit(timeout)
+    except HostTimeout:
+        st = None
+    return st, time.monotonic() - t0
 
 
 def stderr_has(h, needle, timeout=3.0):

@@ -120,15 +120,9 @@ def stdin_closed():
             pass
         is_(sent, 50, "stdin closed: the host's 3 MB of notifications were all read")
         ok(stderr_has(h, "plugin closed its stdin"), "stdin closed: the runner says so")
-        t0 = time.monotonic()
-        h.close_stdin()
-        try:
-            st = h.wait_exit(10)
-        except HostTimeout:
-            st = None
+        st, dt = close_and_wait(h)
         is_(st, 128 + signal.SIGKILL,
-            "stdin closed: host EOF still seen, the plugin ended after --grace (%.2fs)"
-            % (time.monotonic() - t0))
+            "stdin closed: host EOF still seen, the plugin ended after --grace (%.2fs)" % dt)
         is_(procs_with(marker), [], "stdin closed: no process of the plugin left")
 
 
@@ -166,20 +160,6 @@ def host_stops_reading():
             if p.poll() is None:
                 p.kill()
                 p.wait(5)
-
-
-def procs_with(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if marker.encode() in f.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
 
 
 def runner_sigkilled():

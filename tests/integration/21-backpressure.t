@@ -73,30 +73,12 @@ def noread_host_gone():
                 stalls += 1
                 time.sleep(0.3)
         ok(sent > (1 << 20), "the host's writes pile up (%d bytes taken)" % sent)
-        t0 = time.monotonic()
-        h.close_stdin()
-        try:
-            st = h.wait_exit(10)
-        except HostTimeout:
-            st = None
+        st, dt = close_and_wait(h)
         is_(st, 128 + signal.SIGKILL, "host gone with the queue full: the plugin is ended after "
-            "--grace 1 (%.2fs)" % (time.monotonic() - t0))
+            "--grace 1 (%.2fs)" % dt)
         ok(stderr_has(h, "host closed stdin while the plugin is behind"), "the runner says why")
         time.sleep(0.3)
         is_(procs_with(marker), [], "no process of the plugin left")
-
-
-def procs_with(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    if marker.encode() in f.read():
-                        found.append(int(pid))
-            except OSError:
-                pass
-    return found
 
 
 case(noread)
