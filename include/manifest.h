@@ -37,7 +37,14 @@ void registry_free(struct registry *r);
 /* lightningd's built-in commands (v26.06.6), from lightningd-commands.json. */
 bool builtin_command(const char *name);
 
+/* Is name one of lightningd's own command-line options (v26.06.6)? A
+ * plugin registering one stops lightningd at start-up. Generated:
+ * src/builtin_options.c, tools/gen-builtin-options.py. */
+bool builtin_option(const char *name);
+
 void strlist_push(struct strlist *l, const char *s);	/* copies s */
+/* Is name in v[0..n), sorted by strcmp()? (the generated tables) */
+bool sorted_names_has(const char *const *v, size_t n, const char *name);
 void strlist_free(struct strlist *l);
 
 #endif

@@ -7,12 +7,10 @@
  * for manifest.c: a plugin rpcmethod with such a name crashes lightningd
  * up to v26.06 (PR #9416). Pure: no I/O, no allocation. */
 #include <stdbool.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "manifest.h"
 
-/* Sorted by strcmp() for bsearch(). */
+/* Sorted by strcmp(), for sorted_names_has(). */
 static const char *const builtin_names[] = {
 	"abort_channels",
 	"addgossip",
@@ -141,16 +139,8 @@ static const char *const builtin_names[] = {
 	"waitsendpay",
 };
 
-static int builtin_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
 bool builtin_command(const char *name)
 {
-	if (!name)
-		return false;
-	return bsearch(name, builtin_names,
-		       sizeof(builtin_names) / sizeof(builtin_names[0]),
-		       sizeof(builtin_names[0]), builtin_cmp) != NULL;
+	return sorted_names_has(builtin_names,
+				sizeof(builtin_names) / sizeof(builtin_names[0]), name);
 }

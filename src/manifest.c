@@ -98,6 +98,11 @@ static bool keep_notification(struct mf *m, const char *name)
 
 static bool keep_option(struct mf *m, const char *name)
 {
+	if (builtin_option(name)) {
+		/* A duplicate option is fatal() in lightningd (PROTOCOL 3.2). */
+		violation(m, "option %.64s is one of lightningd's own", name);
+		return false;
+	}
 	if (!strlist_match(&m->p->manifest.options, name)) {
 		violation(m, "option %.64s not allowed", name);
 		return false;

@@ -1,7 +1,10 @@
 /* strlist.c - a growable list of owned strings, and the two questions the
  * gates ask of it: "does any glob in the list match?" and "is this exact
- * name in the list?". Pure: no I/O, no logging. Used by policy.c (lists
- * from the policy file), manifest.c (the registry) and the gates. */
+ * name in the list?"; and the lookup in the generated sorted tables of
+ * lightningd's own names (builtin_commands.c, builtin_options.c). Pure: no
+ * I/O, no logging. Used by policy.c (lists from the policy file),
+ * manifest.c (the registry) and the gates. */
+#include <stdlib.h>
 #include <string.h>
 #include "manifest.h"
 #include "policy.h"
@@ -45,4 +48,14 @@ void strlist_free(struct strlist *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+static int sorted_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+bool sorted_names_has(const char *const *v, size_t n, const char *name)
+{
+	return name && bsearch(name, v, n, sizeof(v[0]), sorted_cmp) != NULL;
 }

@@ -43,21 +43,16 @@ def main():
     out.write(' * builtin_command() answers "is this one of lightningd\'s own RPC commands?"\n')
     out.write(' * for manifest.c: a plugin rpcmethod with such a name crashes lightningd\n')
     out.write(' * up to v26.06 (PR #9416). Pure: no I/O, no allocation. */\n')
-    out.write('#include <stdbool.h>\n#include <stdlib.h>\n#include <string.h>\n\n')
+    out.write('#include <stdbool.h>\n\n')
     out.write('#include "manifest.h"\n\n')
-    out.write('/* Sorted by strcmp() for bsearch(). */\n')
+    out.write('/* Sorted by strcmp(), for sorted_names_has(). */\n')
     out.write('static const char *const builtin_names[] = {\n')
     for n in names:
         out.write('\t"%s",\n' % n)
     out.write('};\n\n')
-    out.write('static int builtin_cmp(const void *key, const void *elem)\n{\n')
-    out.write('\treturn strcmp(key, *(const char *const *)elem);\n}\n\n')
     out.write('bool builtin_command(const char *name)\n{\n')
-    out.write('\tif (!name)\n\t\treturn false;\n')
-    out.write('\treturn bsearch(name, builtin_names,\n')
-    out.write('\t\t       sizeof(builtin_names) / sizeof(builtin_names[0]),\n')
-    out.write('\t\t       sizeof(builtin_names[0]), builtin_cmp) != NULL;\n}\n')
-
+    out.write('\treturn sorted_names_has(builtin_names,\n')
+    out.write('\t\t\t\tsizeof(builtin_names) / sizeof(builtin_names[0]), name);\n}\n')
 
 if __name__ == '__main__':
     main()

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # 11-manifest.t - the getmanifest answer filtered per policy (SPEC 4
-# manifest.*, on_violation strip/refuse; SPEC 5 built-in names,
+# manifest.*, on_violation strip/refuse; SPEC 5 built-in names, and
+# lightningd's own option names (PROTOCOL 3.2: a duplicate is fatal);
 # nonnumericids; hooks only by exact name).
+import json
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -63,6 +65,26 @@ def builtin_never_registered():
                "the name %s never reaches the host" % name)
             h.close_stdin()
             h.wait_exit()
+
+
+def builtin_option_never_registered():
+    # A plugin registering one of lightningd's own options makes lightningd
+    # fatal() at start-up: stripped even under options [*]. A built-in
+    # plugin's (bcli's) is the policy's to allow: that plugin may be the
+    # one wrapped.
+    pol = policy(manifest={"options": ["*"], "on_violation": "strip"})
+    opts = [{"name": n, "type": "string", "description": "d"}
+            for n in ("network", "alias", "hostile-opt", "bitcoin-rpcpassword")]
+    add = "--manifest-add=" + json.dumps({"options": opts})
+    with runner([HOSTILE, add], pol) as h:
+        h.start()
+        m = h.getmanifest()
+        is_([o["name"] for o in m.json["result"]["options"]], ["hostile-opt", "bitcoin-rpcpassword"],
+            "lightningd's own options (network, alias) stripped even under options [*]")
+        ok(b'"network"' not in non_log_bytes(h), "the name network never reaches the host")
+        ok(stderr_has(h, "option network is one of lightningd's own"), "the runner says why")
+        h.close_stdin()
+        h.wait_exit()
 
 
 def refuse():
@@ -134,7 +156,8 @@ def nonnumericids_false():
            "nonnumericids:false never reaches the host (it kills the plugin in ld)")
 
 
-for c in (stripped, builtin_never_registered, refuse, refuse_when_all_allowed_is_normal,
+for c in (stripped, builtin_never_registered, builtin_option_never_registered, refuse,
+          refuse_when_all_allowed_is_normal,
           hook_globs_never_grant, nonnumericids_false):
     case(c)
 done()

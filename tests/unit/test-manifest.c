@@ -244,6 +244,18 @@ static void test_builtins(void)
 	ok(!builtin_command("GETINFO"), "builtin: case-sensitive");
 	ok(!builtin_command(""), "builtin: empty");
 	ok(!builtin_command(NULL), "builtin: NULL");
+
+	/* lightningd's own options; a built-in plugin's are not (they may
+	 * be the wrapped plugin's own). */
+	ok(builtin_option("network"), "option: network is lightningd's");
+	ok(builtin_option("lightning-dir") && builtin_option("conf"),
+	   "option: an argument suffix (=<dir>) is not part of the name");
+	ok(builtin_option("accept-htlc-tlv-type") && builtin_option("wumbo"), "option: first and last entries");
+	ok(!builtin_option("bitcoin-rpcpassword"), "option: bcli's is not");
+	ok(!builtin_option("summary-currency"), "option: a plugin's is not");
+	ok(!builtin_option("network "), "option: exact match only");
+	ok(!builtin_option(""), "option: empty");
+	ok(!builtin_option(NULL), "option: NULL");
 }
 
 int main(void)
