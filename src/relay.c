@@ -5,7 +5,8 @@
  * Every output queue has a high-water mark: while one is above it, the
  * source feeding it is not read, so a peer that stops reading never makes
  * the runner block or grow without bound (framed messages are bounded by
- * sandbox.limits.message); the host's hang-up is seen all the same. Only this file writes fd 1.
+ * sandbox.limits.message); the host's hang-up is seen all the same. Only
+ * this file writes fd 1.
  * Called by main.c; decisions are gate.c's and rpcproxy.c's. */
 #include <errno.h>
 #include <fcntl.h>

@@ -54,5 +54,6 @@ def main():
     out.write('\treturn sorted_names_has(builtin_names,\n')
     out.write('\t\t\t\tsizeof(builtin_names) / sizeof(builtin_names[0]), name);\n}\n')
 
+
 if __name__ == '__main__':
     main()

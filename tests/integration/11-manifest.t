@@ -79,7 +79,8 @@ def builtin_option_never_registered():
     with runner([HOSTILE, add], pol) as h:
         h.start()
         m = h.getmanifest()
-        is_([o["name"] for o in m.json["result"]["options"]], ["hostile-opt", "bitcoin-rpcpassword"],
+        is_([o["name"] for o in m.json["result"]["options"]],
+            ["hostile-opt", "bitcoin-rpcpassword"],
             "lightningd's own options (network, alias) stripped even under options [*]")
         ok(b'"network"' not in non_log_bytes(h), "the name network never reaches the host")
         ok(stderr_has(h, "option network is one of lightningd's own"), "the runner says why")

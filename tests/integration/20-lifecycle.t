@@ -152,7 +152,8 @@ def host_stops_reading():
                 st = None
                 p.kill()    # so that its stderr ends, to be read below
                 p.wait(5)
-            is_(st, 128 + signal.SIGKILL, "host stops reading: the plugin is ended, runner exits 137")
+            is_(st, 128 + signal.SIGKILL,
+                "host stops reading: the plugin is ended, runner exits 137")
             like(p.stderr.read().decode("utf-8", "replace"), "host stopped reading our stdout",
                  "host stops reading: the runner says so")
             is_(procs_with(marker), [], "host stops reading: no process of the plugin left")

@@ -250,7 +250,8 @@ static void test_builtins(void)
 	ok(builtin_option("network"), "option: network is lightningd's");
 	ok(builtin_option("lightning-dir") && builtin_option("conf"),
 	   "option: an argument suffix (=<dir>) is not part of the name");
-	ok(builtin_option("accept-htlc-tlv-type") && builtin_option("wumbo"), "option: first and last entries");
+	ok(builtin_option("accept-htlc-tlv-type") && builtin_option("wumbo"),
+	   "option: first and last entries");
 	ok(!builtin_option("bitcoin-rpcpassword"), "option: bcli's is not");
 	ok(!builtin_option("summary-currency"), "option: a plugin's is not");
 	ok(!builtin_option("network "), "option: exact match only");
