@@ -14,7 +14,9 @@ GIT_DIR is a clone of ElementsProject/lightning (read with `git show`, no
 work tree needed), TAG the release the table describes. Only names are
 taken, by pattern, from where lightningd declares them: in lightningd/*.c
 and common/configdir.c, clnopt_witharg/clnopt_noarg and opt_register_*
-("--name|--alias=<arg>": every alias, without its argument). A name built
+("--name|--alias=<arg>|-x": every long alias, without its argument). Short
+aliases (-h) are left out: lightningd checks a plugin's option against the
+long names only (opt_find_long), so a plugin may register "h". A name built
 at run time would be missed: compare with `listconfigs`.
 The output is committed: the build never needs the Core Lightning tree.
 """
@@ -37,7 +39,9 @@ def names_in(gitdir, tag, path):
     text = git(gitdir, "show", "%s:%s" % (tag, path))
     for m in C_CORE.finditer(text):
         for alias in m.group(1).split("|"):
-            name = alias.split("=", 1)[0].lstrip("-")
+            if not alias.startswith("--"):
+                continue    # a short alias: never compared with a plugin's
+            name = alias.split("=", 1)[0][2:]
             if NAME_RE.match(name):
                 found.add(name)
     return found

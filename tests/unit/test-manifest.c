@@ -255,6 +255,10 @@ static void test_builtins(void)
 	ok(!builtin_option("bitcoin-rpcpassword"), "option: bcli's is not");
 	ok(!builtin_option("summary-currency"), "option: a plugin's is not");
 	ok(!builtin_option("network "), "option: exact match only");
+	/* lightningd compares a plugin's option with its long names only:
+	 * -h, --help's short alias, leaves a plugin free to register "h". */
+	ok(builtin_option("help") && !builtin_option("h"),
+	   "option: a long name is, a short alias is not");
 	ok(!builtin_option(""), "option: empty");
 	ok(!builtin_option(NULL), "option: NULL");
 }
