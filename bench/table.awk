@@ -1,11 +1,13 @@
 # table.awk - bench/run's table: medians per wrapper, ratios, marks and
 # verdicts, from bench/run's results.
 #
-#   awk -v smoke=0|1 -v largest=BYTES -f bench/table.awk RESULTS
+#   awk -v smoke=0|1 -v largest=BYTES -v boot=N -f bench/table.awk RESULTS
 #
 # RESULTS has one "<wrapper> <key> <value>" line per measurement (bench-host's
 # "key value" lines, each prefixed with the wrapper that ran). largest is the
-# biggest message of the sessions (the peak-memory mark is twice that).
+# biggest message of the sessions (the peak-memory mark is twice that), boot
+# the resamples each interval draws (bench/run's BOOT, which its footnote
+# names too).
 # smoke=1 judges no mark (sizes too small to mean anything).
 #
 # A ratio is printed with two decimals, or with more where two would round
@@ -68,7 +70,16 @@ function interval(k, den, base,    n, b, i, j, m, xr, xd, xb, mr, md, mb, ratios
 	if (m < 0.9 * BOOT)
 		return "-"
 	sort_arr(ratios, m)
-	return sprintf("%.2f-%.2f", ratios[int(0.05 * m) + 1], ratios[int(0.95 * m)])
+	# "..": a ratio may be negative (a runner faster than direct), and
+	# "-0.10--0.05" would not read as an interval
+	return sprintf("%.2f..%.2f", ratios[int(0.05 * m) + 1], ratios[int(0.95 * m)])
+}
+# The ratio of added times, (r - d) / (l - d), or "" when a median is
+# missing or the relay added nothing: a relay no slower than no relay at
+# all says the session measured noise, and a mark judged on it would say
+# nothing either way (n/a).
+function added(r, l, d) {
+	return (r != "" && l != "" && d != "" && l > d) ? (r - d) / (l - d) : ""
 }
 function f(x, fmt) { return x == "" ? "-" : sprintf(fmt, x) }
 function verdict(ok, mark) { return mark == "(reported)" ? "" : smoke ? "(smoke)" : (ok == "" ? "n/a" : (ok ? "meets" : "MISSES")) }
@@ -93,9 +104,18 @@ function reported(name, ratio, mark) {
 function spread(k, den, base) {
 	reported("  ratio, rounds resampled", interval(k, den, base), "5th-95th percentile (reported)")
 }
-BEGIN { BOOT = 1000 }
+BEGIN {
+	if (boot !~ /^[1-9][0-9]*$/) {
+		print "table.awk: give the number of resamples: -v boot=N" > "/dev/stderr"
+		bad = 1
+		exit 2
+	}
+	BOOT = boot
+}
 { n = ++cnt[$1, $2]; val[$1, $2, n] = $3 + 0 }
 END {
+	if (bad)
+		exit 2
 	line("metric", "runner", "relay", "hold", "socat", "bwrap", "direct", "ratio", "mark", "verdict")
 	r = median("runner", "startup_ms"); b = median("bwrap", "startup_ms"); d = median("direct", "startup_ms")
 	ok = (r != "" && b != "") ? (r <= b) : ""
@@ -105,18 +125,14 @@ END {
 	reported("  start-up vs direct", (r != "" && d != "") ? sprintf("%.2f", r / d) : "-",
 		 "runner/direct (reported)")
 
-	# The ratio of added times needs the relay to add some: a relay no
-	# slower than no relay at all says the session measured noise, and a
-	# mark judged on it would say nothing either way (n/a).
-	r = median("runner", "rt_us"); l = median("relay", "rt_us"); d = median("direct", "rt_us")
-	ok = (r != "" && l != "" && d != "" && l > d) ? ((r - d) <= 1.2 * (l - d)) : ""
+	x = added(median("runner", "rt_us"), median("relay", "rt_us"), median("direct", "rt_us"))
+	ok = x != "" ? (x <= 1.2) : ""
 	row("hook round trip (us)", "rt_us", "%.1f",
-		ok != "" ? ratio_txt((r - d) / (l - d), 1.2, ok) : "-", "added: runner/relay <= 1.2", ok)
+		ok != "" ? ratio_txt(x, 1.2, ok) : "-", "added: runner/relay <= 1.2", ok)
 	spread("rt_us", "relay", "direct")
 	r = median("runner1", "rt_us"); l = median("relay1", "rt_us"); d = median("direct1", "rt_us")
 	line("  the same, all on one CPU (us)", f(r, "%.1f"), f(l, "%.1f"), "-", "-", "-", f(d, "%.1f"),
-	     (r != "" && l != "" && d != "" && l > d) ? sprintf("%.2f", (r - d) / (l - d)) : "-",
-	     "added: runner/relay (reported)", "")
+	     f(added(r, l, d), "%.2f"), "added: runner/relay (reported)", "")
 
 	r = median("runner", "big_mbps"); l = median("relay", "big_mbps")
 	ok = (r != "" && l != "") ? (r >= 0.5 * l) : ""

@@ -113,7 +113,7 @@ is "other processes are not counted" \
 is "a migration is not a wake-up" \
 	"$(grep 'sched_migrate_task: comm=bench-host' "$sched" | placement 1)" "98.5 0.00 0.00 0.00 0.00 1.00"
 # table RESULTS_LINE...: the table of those results
-table() { printf '%s\n' "$@" | awk -v smoke="${SMOKE:-0}" -v largest=50000295 -f bench/table.awk; }
+table() { printf '%s\n' "$@" | awk -v smoke="${SMOKE:-0}" -v largest=50000295 -v boot=1000 -f bench/table.awk; }
 row() {	# row NAME_START: the ratio and verdict of the row named so (the
 	# name is 34 columns wide, then six figures, the ratio, the mark)
 	awk -v r="$1" 'index($0, r) == 1 { split(substr($0, 36), f, " "); print f[7], $NF }'
@@ -138,13 +138,25 @@ ival() { awk -v r="$1" 'index($0, r) == 1 { on = 1; next } on { split(substr($0,
 rounds() { awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++)
 	printf "direct rt_us %d\nrelay rt_us %d\nrunner rt_us %d\n", 60 + 10 * i, 80 + 10 * i, 82 + 10 * i }'; }
 is "rounds that move together: each resample keeps them together" \
-	"$(table "$(rounds 1 8)" | ival "hook round trip")" "1.10-1.10"
+	"$(table "$(rounds 1 8)" | ival "hook round trip")" "1.10..1.10"
 is "a throughput's rounds too" \
-	"$(table "$(awk 'BEGIN { for (i = 1; i <= 9; i++) printf "relay rpc_mbps %d\nrunner rpc_mbps %d\n", 1000 + 100 * i, 900 + 90 * i }')" | ival "listchannels")" "0.90-0.90"
+	"$(table "$(awk 'BEGIN { for (i = 1; i <= 9; i++) printf "relay rpc_mbps %d\nrunner rpc_mbps %d\n", 1000 + 100 * i, 900 + 90 * i }')" | ival "listchannels")" "0.90..0.90"
 is "start-up's rounds, against bwrap" \
-	"$(table "$(awk 'BEGIN { for (i = 1; i <= 21; i++) printf "bwrap startup_ms %.2f\nrunner startup_ms %.3f\n", 5 + i / 10, 0.85 * (5 + i / 10) }')" | ival "start-up to getmanifest")" "0.85-0.85"
+	"$(table "$(awk 'BEGIN { for (i = 1; i <= 21; i++) printf "bwrap startup_ms %.2f\nrunner startup_ms %.3f\n", 5 + i / 10, 0.85 * (5 + i / 10) }')" | ival "start-up to getmanifest")" "0.85..0.85"
 is "the log rate's rounds" \
-	"$(table "$(awk 'BEGIN { for (i = 1; i <= 15; i++) printf "relay rate_msgs_s %d\nrunner rate_msgs_s %d\n", 5000000 + 1000 * i, 2500000 + 500 * i }')" | ival "log notifications")" "0.50-0.50"
+	"$(table "$(awk 'BEGIN { for (i = 1; i <= 15; i++) printf "relay rate_msgs_s %d\nrunner rate_msgs_s %d\n", 5000000 + 1000 * i, 2500000 + 500 * i }')" | ival "log notifications")" "0.50..0.50"
+is "a runner faster than direct: a negative interval still reads as one" \
+	"$(table "$(rounds 1 8 | awk '$1 == "runner" { $3 -= 24 } 1')" | ival "hook round trip")" "-0.10..-0.10"
+is "the one-CPU line's ratio of added times" \
+	"$(table "$rt" "runner rt_us 83" "direct1 rt_us 10" "relay1 rt_us 20" "runner1 rt_us 21" |
+		awk 'index($0, "  the same, all on one CPU") == 1 { split(substr($0, 36), f, " "); print f[7] }')" "1.10"
+is "the one-CPU line: a relay that adds nothing gives no ratio" \
+	"$(table "$rt" "runner rt_us 83" "direct1 rt_us 10" "relay1 rt_us 10" "runner1 rt_us 21" |
+		awk 'index($0, "  the same, all on one CPU") == 1 { split(substr($0, 36), f, " "); print f[7] }')" "-"
+is "no number of resamples: one line, exit 2" \
+	"$(printf 'relay rt_us 80\n' | awk -v smoke=0 -v largest=1 -f bench/table.awk 2>&1; echo "exit $?")" \
+	"table.awk: give the number of resamples: -v boot=N
+exit 2"
 is "fewer than five rounds: no interval" \
 	"$(table "$(rounds 1 4)" | ival "hook round trip")" "-"
 is "a wrapper short of a session: rounds cannot be drawn whole" \
@@ -161,7 +173,7 @@ direct rt_us 58 relay rt_us 81 runner rt_us 89 direct rt_us 63 relay rt_us 87 ru
 noisy=$(printf '%s\n' "$noisy" | xargs -n 3)
 is "independent noise: the interval holds the run's ratio and is wider than a point" \
 	"$(table "$noisy" | awk 'index($0, "hook round trip") == 1 { split(substr($0, 36), f, " "); r = f[7]; on = 1; next }
-		on { split(substr($0, 36), f, " "); split(f[1], b, "-"); print (b[1] < r && r < b[2]) ? "inside" : r " outside " f[1]; exit }')" "inside"
+		on { split(substr($0, 36), f, " "); split(f[1], b, /\.\./); print (b[1] < r && r < b[2]) ? "inside" : r " outside " f[1]; exit }')" "inside"
 is "a smoke run judges no mark" \
 	"$(SMOKE=1 table "$rt" "runner rt_us 99" | awk '/^hook round trip/ { print $NF }')" "(smoke)"
 echo "1..$n"
