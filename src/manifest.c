@@ -22,6 +22,8 @@ struct mf {
 	struct strlist *violations;
 	size_t nviol;
 	char first[256];
+	json_t *options_seen;	/* option names kept so far, as keys */
+	const char *what, *key;	/* the named array being filtered */
 };
 
 static void violation(struct mf *m, const char *fmt, ...)
@@ -44,62 +46,91 @@ static void violation(struct mf *m, const char *fmt, ...)
 		strlist_push(m->violations, line);
 }
 
-/* Array whose entries are objects {"<key>": string, ...}; keep(m, name)
- * decides each. Entries of the wrong shape are removed. */
-static void filter_named_objects(struct mf *m, json_t *arr, const char *what,
-				 const char *key,
-				 bool (*keep)(struct mf *, const char *),
-				 struct strlist *record)
+/* Keeps the entries of arr that keep(m, entry, index) says to, in order, in
+ * one pass: removing entries one at a time would move the rest each time,
+ * and a manifest may hold millions of entries. index is the entry's place
+ * in the plugin's array, for the log. */
+static void filter_array(struct mf *m, json_t *arr,
+			 bool (*keep)(struct mf *, json_t *, size_t))
 {
-	size_t i = 0;
+	size_t n = json_array_size(arr), kept = 0;
 
-	while (i < json_array_size(arr)) {
+	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);	/* borrowed */
-		const char *name = json_string_value(json_object_get(e, key));
 
-		if (!json_is_object(e) || !name) {
-			violation(m, "%s entry %zu has no string %s", what, i, key);
-			json_array_remove(arr, i);
+		if (!keep(m, e, i))
 			continue;
-		}
-		if (!keep(m, name)) {
-			json_array_remove(arr, i);
-			continue;
-		}
-		if (record)
-			strlist_push(record, name);
-		i++;
+		/* set takes its own reference; the entry it overwrites has
+		 * been moved down already or is dropped */
+		if (kept != i)
+			json_array_set(arr, kept, e);
+		kept++;
 	}
+	while (json_array_size(arr) > kept)
+		json_array_remove(arr, json_array_size(arr) - 1);
 }
 
-static bool keep_method(struct mf *m, const char *name)
+/* Entries of options, rpcmethods and notifications: objects with a string
+ * member naming them. */
+static const char *entry_name(struct mf *m, json_t *e, size_t i)
 {
+	const char *name = json_string_value(json_object_get(e, m->key));
+
+	if (!json_is_object(e) || !name)
+		violation(m, "%s entry %zu has no string %s", m->what, i, m->key);
+	return name;
+}
+
+static bool keep_method(struct mf *m, json_t *e, size_t i)
+{
+	const char *name = entry_name(m, e, i);
+
+	if (!name)
+		return false;
 	if (builtin_command(name)) {
 		/* lightningd <= v26.06 dereferences NULL on these (#9416). */
 		violation(m, "rpcmethod %.64s is a lightningd built-in command",
 			  name);
 		return false;
 	}
+	if (hook_known(name)) {
+		/* lightningd calls a method and a hook alike, by name: a
+		 * call of this method could not be told from the hook's. */
+		violation(m, "rpcmethod %.64s is named like a hook", name);
+		return false;
+	}
 	if (!strlist_match(&m->p->manifest.rpcmethods, name)) {
 		violation(m, "rpcmethod %.64s not allowed", name);
 		return false;
 	}
+	strlist_push(&m->reg->methods, name);
 	return true;
 }
 
-static bool keep_notification(struct mf *m, const char *name)
+static bool keep_notification(struct mf *m, json_t *e, size_t i)
 {
+	const char *name = entry_name(m, e, i);
+
+	if (!name)
+		return false;
 	if (!strlist_match(&m->p->manifest.notifications, name)) {
 		violation(m, "notification %.64s not allowed", name);
 		return false;
 	}
+	strlist_push(&m->reg->notifications, name);
 	return true;
 }
 
-static bool keep_option(struct mf *m, const char *name)
+/* lightningd fatal()s at start-up on an option name it already has
+ * (PROTOCOL 3.2): one of its own, or one this manifest registered before,
+ * since it registers the entries in order. */
+static bool keep_option(struct mf *m, json_t *e, size_t i)
 {
+	const char *name = entry_name(m, e, i);
+
+	if (!name)
+		return false;
 	if (builtin_option(name)) {
-		/* A duplicate option is fatal() in lightningd (PROTOCOL 3.2). */
 		violation(m, "option %.64s is one of lightningd's own", name);
 		return false;
 	}
@@ -107,66 +138,73 @@ static bool keep_option(struct mf *m, const char *name)
 		violation(m, "option %.64s not allowed", name);
 		return false;
 	}
+	/* an object as a set: a hash lookup, however many options */
+	if (json_object_get(m->options_seen, name)) {
+		violation(m, "option %.64s registered twice", name);
+		return false;
+	}
+	if (json_object_set_new(m->options_seen, name, json_null()) < 0) {
+		/* out of memory: a later duplicate could not be seen */
+		violation(m, "option %.64s: no memory to check it", name);
+		return false;
+	}
 	return true;
 }
 
 /* Hooks are granted by exact name only: each one can steer the node, and a
  * glob in the policy must not grant the next hook lightningd adds. */
-static void filter_hooks(struct mf *m, json_t *arr)
+static bool keep_hook(struct mf *m, json_t *e, size_t i)
 {
-	size_t i = 0;
+	const char *name = json_is_string(e) ? json_string_value(e)
+		: json_string_value(json_object_get(e, "name"));
 
-	while (i < json_array_size(arr)) {
-		json_t *e = json_array_get(arr, i);	/* borrowed */
-		const char *name = json_is_string(e) ? json_string_value(e)
-			: json_string_value(json_object_get(e, "name"));
-
-		if (!name) {
-			violation(m, "hooks entry %zu has no string name", i);
-			json_array_remove(arr, i);
-			continue;
-		}
-		if (!hook_known(name)) {
-			violation(m, "hook %.64s unknown to lightningd", name);
-			json_array_remove(arr, i);
-			continue;
-		}
-		if (!strlist_has(&m->p->manifest.hooks, name)) {
-			violation(m, "hook %.64s not allowed", name);
-			json_array_remove(arr, i);
-			continue;
-		}
-		strlist_push(&m->reg->hooks, name);
-		i++;
+	if (!name) {
+		violation(m, "hooks entry %zu has no string name", i);
+		return false;
 	}
+	if (!hook_known(name)) {
+		violation(m, "hook %.64s unknown to lightningd", name);
+		return false;
+	}
+	if (!strlist_has(&m->p->manifest.hooks, name)) {
+		violation(m, "hook %.64s not allowed", name);
+		return false;
+	}
+	/* lightningd kills every plugin on a cycle of hook ordering. With
+	 * both before and after, one plugin can close a cycle through
+	 * another's (before B and after B: both killed); with one of them,
+	 * it cannot alone. */
+	if (json_is_object(e) && json_object_get(e, "before") &&
+	    json_object_get(e, "after")) {
+		violation(m, "hook %.64s asks to run both before and after others",
+			  name);
+		json_object_del(e, "before");
+		json_object_del(e, "after");
+	}
+	strlist_push(&m->reg->hooks, name);
+	return true;
 }
 
 /* "*" means every topic (but log), so only the policy's own "*" grants it,
  * never a glob that happens to match the string "*". */
-static void filter_subscriptions(struct mf *m, json_t *arr)
+static bool keep_subscription(struct mf *m, json_t *e, size_t i)
 {
 	const struct strlist *allow = &m->p->manifest.subscriptions;
-	size_t i = 0;
+	const char *t = json_string_value(e);
+	bool ok;
 
-	while (i < json_array_size(arr)) {
-		const char *t = json_string_value(json_array_get(arr, i));
-		bool ok;
-
-		if (!t) {
-			violation(m, "subscriptions entry %zu is not a string", i);
-			json_array_remove(arr, i);
-			continue;
-		}
-		ok = strcmp(t, "*") == 0 ? strlist_has(allow, "*")
-					 : strlist_match(allow, t);
-		if (!ok) {
-			violation(m, "subscription %.64s not allowed", t);
-			json_array_remove(arr, i);
-			continue;
-		}
-		strlist_push(&m->reg->topics, t);
-		i++;
+	if (!t) {
+		violation(m, "subscriptions entry %zu is not a string", i);
+		return false;
 	}
+	ok = strcmp(t, "*") == 0 ? strlist_has(allow, "*")
+				 : strlist_match(allow, t);
+	if (!ok) {
+		violation(m, "subscription %.64s not allowed", t);
+		return false;
+	}
+	strlist_push(&m->reg->topics, t);
+	return true;
 }
 
 static bool custommsg_allowed(const struct policy *p, json_int_t n)
@@ -179,26 +217,29 @@ static bool custommsg_allowed(const struct policy *p, json_int_t n)
 	return false;
 }
 
-static void filter_custommessages(struct mf *m, json_t *arr)
+static bool keep_custommessage(struct mf *m, json_t *e, size_t i)
 {
-	size_t i = 0;
+	json_int_t n = json_integer_value(e);
 
-	while (i < json_array_size(arr)) {
-		json_t *e = json_array_get(arr, i);	/* borrowed */
-		json_int_t n = json_integer_value(e);
-
-		if (!json_is_integer(e) || n < 0 || n > 65535) {
-			violation(m, "custommessages entry %zu is not a u16", i);
-			json_array_remove(arr, i);
-			continue;
-		}
-		if (!custommsg_allowed(m->p, n)) {
-			violation(m, "custommessage %lld not allowed", (long long)n);
-			json_array_remove(arr, i);
-			continue;
-		}
-		i++;
+	if (!json_is_integer(e) || n < 0 || n > 65535) {
+		violation(m, "custommessages entry %zu is not a u16", i);
+		return false;
 	}
+	if (!custommsg_allowed(m->p, n)) {
+		violation(m, "custommessage %lld not allowed", (long long)n);
+		return false;
+	}
+	return true;
+}
+
+/* An array of named objects: what and key say which, for entry_name(). */
+static void filter_named(struct mf *m, json_t *arr, const char *what,
+			 const char *key,
+			 bool (*keep)(struct mf *, json_t *, size_t))
+{
+	m->what = what;
+	m->key = key;
+	filter_array(m, arr, keep);
 }
 
 enum mkey {
@@ -252,24 +293,22 @@ static bool filter_member(struct mf *m, const char *key, json_t *v)
 	}
 	switch (k) {
 	case K_OPTIONS:
-		filter_named_objects(m, v, "options", "name", keep_option, NULL);
+		filter_named(m, v, "options", "name", keep_option);
 		return true;
 	case K_RPCMETHODS:
-		filter_named_objects(m, v, "rpcmethods", "name", keep_method,
-				     &m->reg->methods);
+		filter_named(m, v, "rpcmethods", "name", keep_method);
 		return true;
 	case K_SUBSCRIPTIONS:
-		filter_subscriptions(m, v);
+		filter_array(m, v, keep_subscription);
 		return true;
 	case K_HOOKS:
-		filter_hooks(m, v);
+		filter_array(m, v, keep_hook);
 		return true;
 	case K_NOTIFICATIONS:
-		filter_named_objects(m, v, "notifications", "method",
-				     keep_notification, &m->reg->notifications);
+		filter_named(m, v, "notifications", "method", keep_notification);
 		return true;
 	case K_CUSTOMMESSAGES:
-		filter_custommessages(m, v);
+		filter_array(m, v, keep_custommessage);
 		return true;
 	case K_FEATUREBITS:
 		if (!m->p->manifest.featurebits) {
@@ -299,7 +338,8 @@ static bool filter_member(struct mf *m, const char *key, json_t *v)
 int manifest_filter(json_t *result, const struct policy *p, struct registry *reg,
 		    struct strlist *violations, char *why, size_t whylen)
 {
-	struct mf m = { .p = p, .reg = reg, .violations = violations };
+	struct mf m = { .p = p, .reg = reg, .violations = violations,
+			.options_seen = json_object() };
 	const char *key;
 	json_t *v;
 	void *tmp;
@@ -316,6 +356,7 @@ int manifest_filter(json_t *result, const struct policy *p, struct registry *reg
 		if (!filter_member(&m, key, v))
 			json_object_del(result, key);
 	}
+	json_decref(m.options_seen);
 	if (m.nviol && p->manifest.on_violation == POL_REFUSE) {
 		if (why && whylen)
 			snprintf(why, whylen, "manifest refused: %s (%zu violation%s)",

@@ -88,6 +88,37 @@ def builtin_option_never_registered():
         h.wait_exit()
 
 
+def never_what_stops_others():
+    # What would make lightningd stop at start-up or kill other plugins:
+    # an option registered twice (the second is fatal, PROTOCOL 3.2), a
+    # hook ordered both before and after others (a cycle through another
+    # plugin kills both), and a method named like a hook (its calls could
+    # not be told from the hook's).
+    pol = policy(manifest={"options": ["hostile-*"], "rpcmethods": ["*"],
+                           "hooks": ["peer_connected"], "on_violation": "strip"})
+    add = "--manifest-add=" + json.dumps({
+        "options": [{"name": "hostile-x", "type": "string", "description": "first"},
+                    {"name": "hostile-x", "type": "int", "description": "again"}],
+        "rpcmethods": [{"name": "htlc_accepted", "usage": ""}],
+        "hooks": [{"name": "peer_connected", "before": ["victim.py"],
+                   "after": ["victim.py"]}]})
+    with runner([HOSTILE, add], pol) as h:
+        h.start()
+        r = h.getmanifest().json["result"]
+        is_([(o["name"], o["description"]) for o in r["options"]], [("hostile-x", "first")],
+            "an option registered twice reaches the host once, the first")
+        is_([x["name"] for x in r["rpcmethods"] if x["name"] == "htlc_accepted"], [],
+            "a method named like a hook is not registered")
+        is_([x for x in r["hooks"] if isinstance(x, dict)],
+            [{"name": "peer_connected"}], "a hook ordered both ways loses its order")
+        for line in ("option hostile-x registered twice",
+                     "rpcmethod htlc_accepted is named like a hook",
+                     "hook peer_connected asks to run both before and after others"):
+            ok(stderr_has(h, line), "the runner says: " + line)
+        h.close_stdin()
+        h.wait_exit()
+
+
 def refuse():
     pol = policy(manifest={"rpcmethods": ["hello"], "on_violation": "refuse"})
     add = '--manifest-add={"rpcmethods":[{"name":"extra","usage":""}]}'
@@ -157,7 +188,8 @@ def nonnumericids_false():
            "nonnumericids:false never reaches the host (it kills the plugin in ld)")
 
 
-for c in (stripped, builtin_never_registered, builtin_option_never_registered, refuse,
+for c in (stripped, builtin_never_registered, builtin_option_never_registered,
+          never_what_stops_others, refuse,
           refuse_when_all_allowed_is_normal,
           hook_globs_never_grant, nonnumericids_false):
     case(c)

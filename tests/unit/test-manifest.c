@@ -1,6 +1,7 @@
 /* test-manifest.c - manifest_filter / builtin_command against hand-built
  * policies (no policy parser involved). */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,6 +233,87 @@ static void test_grants(void)
 	policy_clear(&p);
 }
 
+/* What would make lightningd stop or kill plugins that are not this one,
+ * or calls that could not be told apart. */
+static void test_collisions(void)
+{
+	struct policy p = { 0 };
+	struct registry reg;
+	struct strlist viol = { 0 };
+	char why[256];
+	json_t *m;
+	char *out;
+	int rc;
+
+	set_list(&p.manifest.options, LIST("summary-*"));
+	set_list(&p.manifest.rpcmethods, LIST("*"));
+	set_list(&p.manifest.hooks, LIST("htlc_accepted", "peer_connected"));
+	p.manifest.on_violation = POL_STRIP;
+	m = parse("{\"options\":[{\"name\":\"summary-a\",\"type\":\"int\"},"
+		  "{\"name\":\"summary-b\"},{\"name\":\"summary-a\",\"type\":\"string\"},"
+		  "{\"name\":\"summary-b\"}],"
+		  "\"rpcmethods\":[{\"name\":\"htlc_accepted\"},{\"name\":\"mine\"},"
+		  "{\"name\":\"peer_connected\"}],"
+		  "\"hooks\":[{\"name\":\"htlc_accepted\",\"before\":[\"a\"],\"after\":[\"a\"],"
+		  "\"filters\":[1]},{\"name\":\"peer_connected\",\"after\":[\"b\"]}]}");
+	rc = manifest_filter(m, &p, &reg, &viol, why, sizeof(why));
+	is_int(rc, 0, "collisions: strip passes");
+	out = dump(m);
+	is_str(out, "{\"hooks\":[{\"filters\":[1],\"name\":\"htlc_accepted\"},"
+	       "{\"after\":[\"b\"],\"name\":\"peer_connected\"}],"
+	       "\"options\":[{\"name\":\"summary-a\",\"type\":\"int\"},{\"name\":\"summary-b\"}],"
+	       "\"rpcmethods\":[{\"name\":\"mine\"}]}",
+	       "collisions: the first of each option, no hook-named method, no two-way order");
+	free(out);
+	ok(has_line(&viol, "option summary-a registered twice") &&
+	   has_line(&viol, "option summary-b registered twice"),
+	   "collisions: a repeated option is a violation");
+	ok(has_line(&viol, "rpcmethod htlc_accepted is named like a hook") &&
+	   has_line(&viol, "rpcmethod peer_connected is named like a hook"),
+	   "collisions: a method named like a hook is a violation");
+	ok(has_line(&viol, "hook htlc_accepted asks to run both before and after others"),
+	   "collisions: before and after together are a violation");
+	is_int(viol.n, 5, "collisions: nothing else");
+	ok(reg.methods.n == 1 && strlist_has(&reg.methods, "mine"),
+	   "collisions: only mine registered as a method");
+	ok(reg.hooks.n == 2, "collisions: both hooks registered");
+	registry_free(&reg);
+	strlist_free(&viol);
+	json_decref(m);
+
+	/* under refuse, a repeated option alone refuses */
+	p.manifest.on_violation = POL_REFUSE;
+	m = parse("{\"options\":[{\"name\":\"summary-a\"},{\"name\":\"summary-a\"}]}");
+	rc = manifest_filter(m, &p, &reg, NULL, why, sizeof(why));
+	is_int(rc, -1, "collisions: refuse on a repeated option");
+	is_str(why, "manifest refused: option summary-a registered twice (1 violation)",
+	       "collisions: refuse's why");
+	json_decref(m);
+
+	/* Many entries, every other one stripped: what is kept is exactly
+	 * the allowed ones, in order (filtered in one pass). */
+	p.manifest.on_violation = POL_STRIP;
+	json_t *opts = json_array();
+	for (int i = 0; i < 100000; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%s-%d", i % 2 ? "other" : "summary", i);
+		json_array_append_new(opts, json_pack("{ss}", "name", name));
+	}
+	m = json_pack("{so}", "options", opts);
+	rc = manifest_filter(m, &p, &reg, NULL, why, sizeof(why));
+	bool in_order = json_array_size(opts) == 50000;
+	for (size_t i = 0; in_order && i < json_array_size(opts); i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "summary-%zu", 2 * i);
+		in_order = strcmp(json_string_value(json_object_get(
+			json_array_get(opts, i), "name")), want) == 0;
+	}
+	ok(rc == 0 && in_order, "collisions: 50000 of 100000 kept, in order");
+	registry_free(&reg);
+	json_decref(m);
+	policy_clear(&p);
+}
+
 static void test_builtins(void)
 {
 	ok(builtin_command("getinfo"), "builtin: getinfo");
@@ -268,6 +350,7 @@ int main(void)
 	test_strip();
 	test_refuse();
 	test_grants();
+	test_collisions();
 	test_builtins();
 	return tap_done();
 }
