@@ -42,8 +42,8 @@ void gate_free(struct gate *g);
 enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 			    struct gate_io *io);
 /* A host frame over the size cap: prefix holds its first bytes. */
-void gate_host_oversized(struct gate *g, const char *prefix, size_t len,
-			 struct gate_io *io);
+enum gate_rc gate_host_oversized(struct gate *g, const char *prefix, size_t len,
+				 struct gate_io *io);
 /* frame is canonicalised in place: its bytes are changed; or, when
  * io->frame_src is a FRAMER_CANON framer that returned it, it already is. */
 enum gate_rc gate_from_plugin(struct gate *g, char *frame, size_t len,

@@ -326,17 +326,25 @@ static void host_notification(struct gate *g, struct rpcmsg *m, struct gate_io *
 
 /* lightningd relays client bytes verbatim, so a host frame may not be
  * strict JSON. It is never forwarded: a method call gets an error, a hook
- * gets continue, a notification is dropped. */
-static void host_not_strict(const char *frame, size_t len, const char *why,
-			    struct gate_io *io)
+ * gets continue, a notification is dropped. Except db_write to a plugin
+ * that registered it: continue would tell lightningd the write is backed
+ * up when the plugin never saw it, so the plugin is ended and lightningd
+ * halts, as it does when a db_write plugin fails (PROTOCOL 5.3). */
+static enum gate_rc host_not_strict(struct gate *g, const char *frame, size_t len,
+				    const char *why, struct gate_io *io)
 {
+	enum gate_rc rc = GATE_OK;
 	char *id = NULL, *method = NULL;
+
 	jsonrpc_sniff(frame, len, &id, &method);
 	if (!id) {
 		log_deny("host: message is not strict JSON (%s): dropped", why);
+	} else if (method && strcmp(method, "db_write") == 0 && g->have_reg &&
+		   strlist_has(&g->reg.hooks, "db_write")) {
+		log_error("host: db_write cannot be forwarded (%s): ending the plugin, so that "
+			  "lightningd halts instead of going on without it", why);
+		rc = GATE_KILL;
 	} else if (method && hook_known(method)) {
-		if (strcmp(method, "db_write") == 0)
-			log_warn("host: db_write is not strict JSON (%s): answered continue", why);
 		log_deny("host: hook %s payload is not strict JSON (%s): answered continue", method, why);
 		reply_continue(io, id, strlen(id));
 	} else {
@@ -349,6 +357,7 @@ static void host_not_strict(const char *frame, size_t len, const char *why,
 	}
 	free(id);
 	free(method);
+	return rc;
 }
 
 enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
@@ -362,8 +371,7 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 		jsonrpc_decode_canonical(frame, len, top, &m);	/* validated as framed */
 	} else if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &g->scratch, &m, why,
 				       sizeof(why)) < 0) {
-		host_not_strict(frame, len, why, io);
-		return GATE_OK;
+		return host_not_strict(g, frame, len, why, io);
 	}
 	g->frame_src = io->frame_src;	/* g->frame stays NULL: no framer_take */
 	switch (m.kind) {
@@ -383,11 +391,11 @@ enum gate_rc gate_from_host(struct gate *g, const char *frame, size_t len,
 	return GATE_OK;
 }
 
-void gate_host_oversized(struct gate *g, const char *prefix, size_t len,
-			 struct gate_io *io)
+enum gate_rc gate_host_oversized(struct gate *g, const char *prefix, size_t len,
+				 struct gate_io *io)
 {
-	(void)g;	/* no state to update: the frame is answered, not seen */
-	host_not_strict(prefix, len, "over the message size cap", io);
+	return host_not_strict(g, prefix, len,
+			       "over the message size cap, sandbox.limits.message", io);
 }
 
 /* ---- plugin -> host ---- */

@@ -170,11 +170,13 @@ static void on_host_frames(struct relay *r)
 		case FRAME_NEED_MORE:
 			return;
 		case FRAME_READY:
-			gate_from_host(r->gate, msg, len, &io);
+			if (gate_from_host(r->gate, msg, len, &io) == GATE_KILL)
+				kill_plugin(r, "a db_write it could not be given");
 			framer_consume(&r->from_host);
 			break;
 		case FRAME_TOO_BIG:
-			gate_host_oversized(r->gate, msg, len, &io);
+			if (gate_host_oversized(r->gate, msg, len, &io) == GATE_KILL)
+				kill_plugin(r, "a db_write it could not be given");
 			framer_consume(&r->from_host);
 			break;
 		case FRAME_TOO_DEEP:

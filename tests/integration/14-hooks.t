@@ -3,6 +3,7 @@
 # before they reach the host (SPEC 5; PROTOCOL 5.3): invalid ->
 # {"result":"continue"} and logged; db_write: only continue passes,
 # anything else ends the plugin.
+import json
 import os
 import sys
 import time
@@ -93,6 +94,33 @@ def db_write_bad(reply, name):
         ok(stderr_has(h, b"db_write"), "db_write %s: stderr names db_write" % name)
 
 
+def db_write_not_forwardable(extra, name):
+    # A db_write the plugin cannot be given (over the message cap, or not
+    # strict JSON): continue would tell lightningd the write is backed up.
+    # The plugin is ended instead, so lightningd halts (PROTOCOL 5.3).
+    pol = policy(manifest={"hooks": ["db_write"]}, sandbox={"limits": {"message": "1M"}})
+    with runner([HOSTILE, "--hooks=db_write"], pol) as h:
+        h.start()
+        h.getmanifest()
+        rid = h.next_id("db_write")
+        writes = ["INSERT INTO vars VALUES ('%s');" % ("x" * 1000)] * extra
+        body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "db_write",
+                           "params": {"data_version": 1, "writes": writes}})
+        if name == "not strict":    # a leading zero: lenient parsers take it
+            body = body.replace('"data_version": 1', '"data_version": 01')
+        h.send_raw(body.encode() + b"\n\n")
+        try:
+            h.wait_stdout_eof(10)
+            eof = True
+        except HostTimeout:
+            eof = False
+        ok(eof, "db_write %s: the runner ends (stdout EOF)" % name)
+        is_([m for m in h.messages_from_plugin if m.id == rid], [],
+            "db_write %s: no continue reaches the host" % name)
+        ok(h.wait_exit() != 0, "db_write %s: non-zero exit" % name)
+        ok(stderr_has(h, "db_write cannot be forwarded"), "db_write %s: the runner says why" % name)
+
+
 def db_write_ok():
     pol = policy(manifest={"hooks": ["db_write"]})
     with runner([HOSTILE, "--hooks=db_write"], pol) as h:
@@ -134,6 +162,8 @@ for c in CASES:
 case(lambda: db_write_bad('{"result":"fail"}', "fail"))
 case(lambda: db_write_bad('{"result":"abort"}', "abort"))
 case(lambda: db_write_bad('"continue"', "bare string"))
+case(lambda: db_write_not_forwardable(1200, "over the cap"))
+case(lambda: db_write_not_forwardable(1, "not strict"))
 case(db_write_ok)
 case(db_write_while_rpc_pending)
 done()
