@@ -93,10 +93,19 @@ int jsonrpc_decode_inplace(char *frame, size_t len, unsigned max_depth,
  * its top-level members (FRAMER_CANON validated it as it arrived). */
 void jsonrpc_decode_canonical(const char *canon, size_t len,
 			      const struct canon_top *top, struct rpcmsg *m);
+/* The most values a message judged on a DOM may hold. A jansson tree takes
+ * 30-80 bytes for a value written in one or two (measured: a 32 MB request
+ * of empty objects took 2.6 GB), so the size cap alone would let a plugin
+ * make the runner take many times it; messages judged on a tree (a
+ * manifest, init, a hook reply, message and progress notifications, an RPC
+ * request with a params rule, check) are small, and beyond this refused. */
+#define JSONRPC_DOM_MAX_VALUES 100000
+
 /* Build m->root (and m->id, m->params, numbers_approx) if not yet built,
  * from m->canon, which must still be valid (scratch untouched since the
- * decode). Returns m->root, or NULL if jansson cannot build it (reason in
- * m->dom_why; e.g. nesting beyond jansson's own limit of 2048). */
+ * decode). Returns m->root, or NULL if jansson cannot build it or the text
+ * holds more than JSONRPC_DOM_MAX_VALUES values (reason in m->dom_why; e.g.
+ * nesting beyond jansson's own limit of 2048). */
 json_t *rpcmsg_dom(struct rpcmsg *m);
 /* Free everything the message owns (DOM, method copy). */
 void rpcmsg_clear(struct rpcmsg *m);

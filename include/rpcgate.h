@@ -31,6 +31,11 @@ struct rpcgate;
 struct rpcgate *rpcgate_new(const struct policy *p);
 void rpcgate_free(struct rpcgate *g);
 
+/* Does judging method need its params? Only `check` and a method an
+ * rpc.params rule names; for any other the caller may pass params NULL and
+ * build no tree of the request (jsonrpc.h: JSONRPC_DOM_MAX_VALUES). */
+bool rpcgate_wants_params(const struct rpcgate *g, const char *method);
+
 /* method/params of the request; now = CLOCK_MONOTONIC seconds. A `check`
  * request is judged as the request it checks (command_to_check + rest). */
 void rpcgate_judge(struct rpcgate *g, const char *method, const json_t *params,

@@ -462,7 +462,7 @@ static const char *notification_problem(const struct gate *g, struct rpcmsg *m)
 		return log_problem(m);
 	if (strcmp(t, "message") == 0 || strcmp(t, "progress") == 0) {
 		if (!rpcmsg_dom(m))
-			return "params jansson cannot read";
+			return m->dom_why;	/* jansson's reason, or too many values */
 	}
 	const json_t *p = m->params;
 	if (strcmp(t, "message") == 0) {

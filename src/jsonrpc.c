@@ -207,11 +207,11 @@ static enum msg_kind classify(struct rpcmsg *m, const struct jspan *k)
 
 	m->result_span = k[K_RESULT];
 	m->error_span = k[K_ERROR];
-	if (k[K_JSONRPC].len != 5 || memcmp(c + k[K_JSONRPC].off, "\"2.0\"", 5) != 0)
-		return MSG_INVALID;
 	if (k[K_ID].len && !valid_id(c, k[K_ID]))
 		return MSG_INVALID;
 	m->id_span = k[K_ID];	/* also for MSG_INVALID, so the caller can answer it */
+	if (k[K_JSONRPC].len != 5 || memcmp(c + k[K_JSONRPC].off, "\"2.0\"", 5) != 0)
+		return MSG_INVALID;
 	if (k[K_METHOD].len) {
 		if (c[k[K_METHOD].off] != '"')
 			return MSG_INVALID;
@@ -364,6 +364,30 @@ static void restore_id(struct rpcmsg *m)
 	json_object_set_new(m->root, "id", json_real(d));
 }
 
+/* An upper bound on the values in canonical text: every value is the first
+ * in its container, or follows a comma. Stops counting past `stop`. */
+static size_t values_bound(const char *t, size_t n, size_t stop)
+{
+	size_t count = 1;
+	bool in_str = false;
+
+	for (size_t i = 0; i < n && count <= stop; i++) {
+		char c = t[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;	/* canonical escapes: the next byte is taken */
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == ',' || c == '[' || c == '{') {
+			count++;
+		}
+	}
+	return count;
+}
+
 json_t *rpcmsg_dom(struct rpcmsg *m)
 {
 	json_error_t jerr;
@@ -372,6 +396,14 @@ json_t *rpcmsg_dom(struct rpcmsg *m)
 		return m->root;
 	if (!m->canon)
 		return NULL;
+	/* A tree costs some 30-80 times the text of small values: the cap
+	 * on a message's size does not bound it (JSONRPC_DOM_MAX_VALUES). */
+	if (values_bound(m->canon, m->canon_len, JSONRPC_DOM_MAX_VALUES) >
+	    JSONRPC_DOM_MAX_VALUES) {
+		snprintf(m->dom_why, sizeof(m->dom_why),
+			 "more than %d values: too many to judge", JSONRPC_DOM_MAX_VALUES);
+		return NULL;
+	}
 	/* canon refused duplicates already; jansson checks again anyway */
 	m->root = json_loadb(m->canon, m->canon_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!m->root && json_error_code(&jerr) == json_error_numeric_overflow) {

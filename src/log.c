@@ -36,6 +36,25 @@ void log_set_host_sink(log_host_sink sink, void *arg)
 	host_sink_arg = arg;
 }
 
+/* One line, and nothing a terminal acts on: a peer's strings are logged
+ * (a method name, a topic), and an escape sequence in one could rewrite
+ * what the operator sees. Newlines fold to spaces; other C0 controls, DEL
+ * and the C1 controls U+0080-U+009F (UTF-8 C2 80-9F) become '?'. */
+static void fold_controls(char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == '\n' || c == '\r')
+			line[i] = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			line[i] = '?';
+		else if (c == 0xc2 && i + 1 < len &&
+			 (unsigned char)line[i + 1] >= 0x80 && (unsigned char)line[i + 1] <= 0x9f)
+			line[i] = line[i + 1] = '?';
+	}
+}
+
 /* Format "plugin-runner: NAME: <msg>[: <strerror>]\n" and write it once. */
 static void emit(const char *fmt, va_list ap, int err, char *line, size_t cap)
 {
@@ -60,10 +79,7 @@ static void emit(const char *fmt, va_list ap, int err, char *line, size_t cap)
 		if (len > cap - 2)
 			len = cap - 2;
 	}
-	/* One line: fold any newline a peer smuggled into a logged string. */
-	for (size_t i = 0; i < len; i++)
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
+	fold_controls(line, len);
 	line[len++] = '\n';
 	ssize_t w;
 	do {

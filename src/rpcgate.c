@@ -291,6 +291,16 @@ static void judge_method(struct rpcgate *g, const char *method,
 	judge(out, RPC_ALLOW, "rpc.allow: %s", allowed_by);
 }
 
+bool rpcgate_wants_params(const struct rpcgate *g, const char *method)
+{
+	if (!method || strcmp(method, "check") == 0)
+		return true;
+	for (size_t i = 0; i < g->p->rpc.nparams; i++)
+		if (strcmp(g->p->rpc.params[i].method, method) == 0)
+			return true;
+	return false;
+}
+
 void rpcgate_judge(struct rpcgate *g, const char *method, const json_t *params,
 		   double now, struct rpc_judgement *out)
 {

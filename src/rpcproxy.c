@@ -131,48 +131,81 @@ static void local_reply(struct conn *c, const char *wire, size_t len)
 	buf_append(dst, wire, len);
 }
 
-/* Answer the plugin ourselves: the request never reaches lightningd. */
-static void reply_local(struct conn *c, const json_t *id, int code, const char *msg,
-			json_t *data)
+/* Answer the plugin ourselves: the request never reaches lightningd. id is
+ * the request's id as strict JSON text (answered null when NULL); method
+ * and rule, when given, become the error's data. */
+static void reply_local(struct conn *c, const char *id, int code, const char *msg,
+			const char *method, const char *rule)
 {
 	struct buf out;
+
 	buf_init(&out);
-	json_t *e = jsonrpc_error(id, code, msg, data);
-	jsonrpc_emit_json(&out, e);
+	jsonrpc_emit_error_raw(&out, id, code, msg, method, rule);
 	local_reply(c, buf_head(&out), out.len);
-	json_decref(e);
 	buf_free(&out);
 }
 
-static void deny(struct conn *c, const json_t *id, const struct rpc_judgement *j)
+/* The id a decoded message can be answered to, or NULL (caller frees). */
+static char *id_of(const struct rpcmsg *m)
+{
+	return m->id_span.len ? xstrndup(m->canon + m->id_span.off, m->id_span.len) : NULL;
+}
+
+static void deny(struct conn *c, const struct rpcmsg *m, const struct rpc_judgement *j)
 {
 	char *msg = xasprintf("plugin-runner: %s denied by policy (%s)", j->method, j->rule);
-	reply_local(c, id, j->code, msg,
-		    json_pack("{s:s,s:s}", "method", j->method, "rule", j->rule));
+	char *id = id_of(m);
+
+	reply_local(c, id, j->code, msg, j->method, j->rule);
+	free(id);
 	free(msg);
 }
 
-static void reply_bad(struct conn *c, const char *why)
+/* A request refused for its form. Its id, if one can be read that is
+ * strict JSON, is what the answer goes to: a client matching answers by
+ * id would wait for ever on an answer to null. */
+static void reply_bad(struct conn *c, const char *id, const char *why)
 {
 	char *msg = xasprintf("plugin-runner: request refused: %s", why);
-	reply_local(c, json_null(), -32600, msg, NULL);
+	reply_local(c, id, -32600, msg, NULL, NULL);
 	free(msg);
 }
 
+static void reply_bad_msg(struct conn *c, const struct rpcmsg *m, const char *why)
+{
+	char *id = id_of(m);
+	reply_bad(c, id, why);
+	free(id);
+}
+
+/* Judged on the canonical text's spans; a tree of the request is built only
+ * when its params are judged (check, an rpc.params rule), so a request of
+ * many small values costs the runner no more than its bytes. */
 static void on_request(struct rpcproxy *rp, struct conn *c, const char *frame,
 		       size_t len, double now)
 {
 	struct rpcmsg m;
 	char why[256];
 
-	if (jsonrpc_decode(frame, len, POL_MAX_DEPTH, &c->scratch, &m, why, sizeof(why)) < 0) {
+	if (jsonrpc_decode_lazy(frame, len, POL_MAX_DEPTH, &c->scratch, &m, why,
+				sizeof(why)) < 0) {
+		char *id = NULL, *method = NULL;
 		log_deny("rpc: request is not strict JSON (%s): refused", why);
-		reply_bad(c, why);
+		jsonrpc_sniff(frame, len, &id, &method);
+		reply_bad(c, id, why);
+		free(id);
+		free(method);
 		return;
 	}
 	if (m.kind != MSG_REQUEST) {
 		log_deny("rpc: message without id and method: refused");
-		reply_bad(c, "not a JSON-RPC request with id and method");
+		reply_bad_msg(c, &m, "not a JSON-RPC request with id and method");
+		rpcmsg_clear(&m);
+		return;
+	}
+	if (rpcgate_wants_params(rp->gate, m.method) && !rpcmsg_dom(&m)) {
+		log_deny("rpc: %s refused: its params cannot be judged (%s)", m.method, m.dom_why);
+		reply_bad_msg(c, &m, m.dom_why);
 		rpcmsg_clear(&m);
 		return;
 	}
@@ -182,7 +215,7 @@ static void on_request(struct rpcproxy *rp, struct conn *c, const char *frame,
 		learn_rpc(rp->learn, j.method);
 	if (j.verdict != RPC_ALLOW && !rp->audit) {
 		log_deny("rpc: %s denied (%s)", j.method, j.rule);
-		deny(c, m.id, &j);
+		deny(c, &m, &j);
 		rpcmsg_clear(&m);
 		return;
 	}
@@ -212,7 +245,7 @@ static void read_down(struct rpcproxy *rp, struct conn *c, double now)
 			return;
 		if (rc != FRAME_READY) {
 			log_deny("rpc: %s: closing the connection", framer_why(&c->in));
-			reply_bad(c, framer_why(&c->in));
+			reply_bad(c, NULL, framer_why(&c->in));
 			c->closing = true;
 			return;
 		}
@@ -300,11 +333,17 @@ size_t rpcproxy_pollfds(struct rpcproxy *rp, struct pollfd *fds, size_t max)
 	for (size_t i = 0; i < rp->nconns && n + 2 <= max; i++) {
 		struct conn *c = rp->conns[i];
 		short ev = 0;
-		if (!c->down_eof && !c->closing && c->to_up.len < HWM && c->to_down.len < HWM)
+		/* local too: while the host's answer is mid-message, denials
+		 * wait there, and each read of requests adds to them */
+		if (!c->down_eof && !c->closing && c->to_up.len < HWM &&
+		    c->to_down.len < HWM && c->local.len < HWM)
 			ev |= POLLIN;
 		if (c->to_down.len)
 			ev |= POLLOUT;
-		fds[n++] = (struct pollfd){ .fd = c->down, .events = ev };
+		/* Asked nothing, the descriptor is left out: a plugin's end
+		 * that hung up would report POLLHUP at every turn (a spin
+		 * until the host answered) */
+		fds[n++] = (struct pollfd){ .fd = ev ? c->down : -1, .events = ev };
 		rp->map[rp->nmap].c = c;
 		rp->map[rp->nmap++].role = ROLE_DOWN;
 		ev = 0;

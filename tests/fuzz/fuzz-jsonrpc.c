@@ -137,11 +137,11 @@ static enum msg_kind ref_classify(json_t *root, json_t **idp)
 	bool error = json_object_get(root, "error") != NULL;
 
 	*idp = NULL;
-	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
-		return MSG_INVALID;
 	if (id && !json_is_string(id) && !json_is_integer(id))
 		return MSG_INVALID;
-	*idp = id;
+	*idp = id;	/* a valid id, to answer, even without "jsonrpc" */
+	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
+		return MSG_INVALID;
 	if (method) {
 		if (!json_is_string(method))
 			return MSG_INVALID;

@@ -220,8 +220,37 @@ def lent_pages_kept():
            "the plugin's widened pipe was read more than 256 KiB at once (%d bytes)" % most)
 
 
+def vm_kib(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def wide_progress():
+    # A progress notification is judged on a tree, which takes 30-80 times
+    # the bytes of small values (8 MB of them took 181 MB). Beyond 100000
+    # values it is dropped unread, not built.
+    with runner(HOSTILE, policy(sandbox={"limits": {"message": "8M"}})) as h:
+        h.start()
+        h.handshake()
+        pid = h.proc.pid
+        base = vm_kib(pid, "VmRSS")
+        r = h.request("hello", ["wideprogress", "3000000"], timeout=60)
+        is_(r.json.get("result"), {"hello": "wideprogress"}, "the answer still passes")
+        h.settle(0.3)
+        is_([m for m in h.notifications("progress")], [], "the wide progress never reaches the host")
+        ok(stderr_has(h, "too many to judge"), "the runner says why")
+        hwm = vm_kib(pid, "VmHWM")
+        ok(hwm - base < 40 * 1024, "the runner's peak memory stays within a few times the "
+           "6 MB message (%d KiB over %d)" % (hwm - base, base))
+        h.close_stdin()
+        h.wait_exit()
+
+
 for c in (forged_and_unasked, duplicate_answer, undeclared_notifications,
-          log_message_progress, numbers_byte_exact, huge_exponent, big_allowed,
+          log_message_progress, wide_progress, numbers_byte_exact, huge_exponent, big_allowed,
           lent_pages_kept):
     case(c)
 done()

@@ -88,6 +88,46 @@ def nonstrict_not_forwarded_raw():
         h.wait_exit()
 
 
+def invalid_answered_to_its_id():
+    # A request refused for its shape, whose id is valid, is answered to
+    # that id: a client matching answers by id would otherwise wait for
+    # ever (the proxy answered null).
+    with runner(GOOD, policy(rpc={"allow": ["getinfo"]})) as h:
+        h.start()
+        h.handshake()
+        for name, text in (
+                ("no jsonrpc", '{"id":"m","method":"getinfo","params":{}}'),
+                ("params a string", '{"jsonrpc":"2.0","id":"n","method":"getinfo","params":"x"}'),
+                ("method a number", '{"jsonrpc":"2.0","id":7,"method":5,"params":{}}')):
+            rep = raw_call(h, text).get("reply") or ""
+            want = text.split('"id":')[1].split(",")[0]
+            like(rep, '"id":%s,"error":{"code":-32600' % want,
+                 "%s: refused, answered to id %s (%r)" % (name, want, rep[:160]))
+        h.close_stdin()
+        h.wait_exit()
+
+
+def controls_never_reach_the_log():
+    # A denied method's name is logged: an escape sequence in it must not
+    # reach the operator's terminal or journal (C0, DEL, C1 controls).
+    with runner(GOOD, policy(rpc={"allow": ["getinfo"]})) as h:
+        h.start()
+        h.handshake()
+        raw_call(h, '{"jsonrpc":"2.0","id":"o","method":"x\\u001b[31mRED\\u007f\\u0085\\u009b'
+                    'tail","params":{}}')
+        h.settle(0.3)
+        err = bytes(h.stderr)
+        ok(b"RED" in err, "the denial is logged")
+        for name, b in (("ESC", b"\x1b"), ("DEL", b"\x7f"), ("NEL", b"\xc2\x85"),
+                        ("CSI", b"\xc2\x9b")):
+            ok(b not in err, "no %s on stderr" % name)
+        like(err, b"x?[31mRED?????tail", "each control shows as ?")
+        h.close_stdin()
+        h.wait_exit()
+
+
 case(denied_never_upstream)
 case(nonstrict_not_forwarded_raw)
+case(invalid_answered_to_its_id)
+case(controls_never_reach_the_log)
 done()

@@ -6,6 +6,7 @@
 import json
 import os
 import sys
+import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
 
@@ -67,6 +68,71 @@ def endless_request():
         ok("result" in r.json, "the plugin's stdio still works afterwards")
 
 
-for c in (conn_flood, endless_request):
+def wide_request(method, n, code, why):
+    # A request of many small values: a tree of it would take 30-80 times
+    # its bytes (a 32 MB one took 2.6 GB). Judged on its text, or refused
+    # where its params must be judged and it holds too many values.
+    pol = policy(rpc={"allow": ["getinfo", "check"]},
+                 sandbox={"limits": {"message": "8M"}})
+    with runner([HOSTILE], pol) as h:
+        h.start()
+        h.handshake()
+        pid = h.proc.pid
+        base = status(pid, "VmRSS")
+        r = h.request("hello", ["wide", "%s,%d" % (method, n)], timeout=120)
+        reply = r.json.get("result", {}).get("reply", "")
+        like(reply, '"id":"hostile:wide#1","error":{"code":%d' % code,
+             "%s of %d objects: answered %d, to its id (%r)" % (method, n, code, reply[:160]))
+        like(reply, why, "%s: the answer says why" % method)
+        hwm = status(pid, "VmHWM")
+        ok(hwm is not None and hwm - base < 40 * 1024,
+           "%s: the runner's peak memory stays within a few times the 8 MB request "
+           "(%s KiB over %s)" % (method, hwm - base, base))
+        ok(h.alive(), "%s: the runner is still running" % method)
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def hangup_while_host_answers():
+    # The plugin hangs up while lightningd still owes the answer: the
+    # runner must wait for it idle, not spin on the hung-up socket.
+    pol = policy(rpc={"allow": ["getinfo", "slow"]})
+    with runner([HOSTILE], pol) as h:
+        h.start()
+        h.handshake()
+        pid = h.proc.pid
+        h.request("hello", ["rpcslowclose", "4"])
+        c0 = cpu_seconds(pid)
+        time.sleep(2)
+        used = cpu_seconds(pid) - c0
+        ok(used < 0.5, "the runner is idle while the answer is owed (%.2f s of CPU in 2 s)" % used)
+        ok(h.alive(), "the runner is still running")
+
+
+def denials_while_big_answer():
+    # Denials made while the host's answer is mid-message wait for its end;
+    # a plugin that writes requests and reads slowly must not make them
+    # pile up in the runner.
+    pol = policy(rpc={"allow": ["listchannels"]})
+    with runner([HOSTILE], pol) as h:
+        h.start()
+        h.handshake()
+        pid = h.proc.pid
+        r = h.request("hello", ["denywhilebig", "100"], timeout=180)
+        res = r.json.get("result", {})
+        ok(res.get("got", 0) > 50 * 1000 * 1000, "the big answer came through (%s)" % res)
+        hwm = status(pid, "VmHWM")
+        ok(hwm is not None and hwm < 64 * 1024,
+           "the runner's peak memory stays bounded (%s KiB, %s bytes of requests sent)"
+           % (hwm, res.get("sent")))
+
+
+for c in (conn_flood, endless_request, hangup_while_host_answers, denials_while_big_answer,
+          lambda: wide_request("withdraw", 2700000, -32601, "denied by policy"),
+          lambda: wide_request("check", 2700000, -32600, "too many to judge")):
     case(c)
 done()

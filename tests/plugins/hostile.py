@@ -181,6 +181,83 @@ def act(rid, action, arg):
         emit({"jsonrpc": "2.0", "id": rid,
               "result": {"sent": sent, "error": err, "reply": reply.decode("latin-1")}})
         return False
+    elif action == "wide":
+        # one RPC request of N empty objects: "METHOD,N" (params an array)
+        # or "check,N" (check of getinfo, the objects in a named param)
+        import socket
+        method, n = (arg or "getinfo,1000").split(",")
+        objs = b",".join([b"{}"] * int(n))
+        if method == "check":
+            params = b'{"command_to_check":"getinfo","x":[' + objs + b']}'
+        else:
+            params = b"[" + objs + b"]"
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(60)
+        c.connect(rpc_path())
+        c.sendall(b'{"jsonrpc":"2.0","id":"hostile:wide#1","method":' + q(method) +
+                  b',"params":' + params + b'}')
+        reply = b""
+        try:
+            while b"}\n\n" not in reply:
+                b = c.recv(65536)
+                if not b:
+                    break
+                reply += b
+        except OSError:
+            pass
+        c.close()
+        emit({"jsonrpc": "2.0", "id": rid, "result": {"reply": reply[:400].decode("latin-1")}})
+        return False
+    elif action == "rpcslowclose":
+        # call `slow` (arg seconds) on the RPC socket and hang up at once
+        import socket
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(rpc_path())
+        c.sendall(b'{"jsonrpc":"2.0","id":"hostile:slow#2","method":"slow",'
+                  b'"params":{"seconds":' + str(arg or 5).encode() + b'}}')
+        time.sleep(0.3)
+        c.close()
+    elif action == "denywhilebig":
+        # ask for the host's big listchannels and read it slowly, while
+        # another thread writes denied requests on the same connection:
+        # their answers wait until the answer's end, and must not pile up
+        import socket
+        import threading
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(rpc_path())
+        c.sendall(b'{"jsonrpc":"2.0","id":"hostile:big#1","method":"listchannels","params":{}}')
+        time.sleep(0.3)
+        stop, sent = [False], [0]
+
+        def flood():
+            blk = b'{"jsonrpc":"2.0","id":1,"method":"x","params":{}}' * 5000
+            try:
+                while not stop[0] and sent[0] < int(arg or 100) * 1024 * 1024:
+                    c.sendall(blk)
+                    sent[0] += len(blk)
+            except OSError:
+                pass
+        threading.Thread(target=flood, daemon=True).start()
+        got = 0
+        c.settimeout(20)
+        try:
+            while got < 600 * 1024 * 1024:
+                d = c.recv(16384)
+                if not d:
+                    break
+                got += len(d)
+                time.sleep(0.0005)
+        except OSError:
+            pass
+        stop[0] = True
+        c.close()
+        emit({"jsonrpc": "2.0", "id": rid, "result": {"got": got, "sent": sent[0]}})
+        return False
+    elif action == "wideprogress":
+        # a progress notification for this request, padded with N values
+        n = int(arg or 1000)
+        w(b'{"jsonrpc":"2.0","method":"progress","params":{"id":' + R +
+          b',"num":0,"total":1,"pad":[' + b",".join([b"1"] * n) + b']}}\n\n')
     elif action == "forged-id":
         w(b'{"jsonrpc":"2.0","id":"cln:forged#1","result":{"forged":true}}\n\n')
     elif action == "twice":

@@ -3,6 +3,8 @@
  * output, spans and the span helpers, the DOM built on demand, the reply
  * builders' exact bytes, lenient sniffing of non-strict host frames, and a
  * lazy-decode throughput figure (diag only). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "jsonrpc.h"
@@ -36,9 +38,9 @@ static const struct kcase kinds[] = {
 	{ "{\"jsonrpc\":\"2.0\",\"id\":5}", MSG_INVALID, NULL, "5" },
 	{ "{\"jsonrpc\":\"2.0\",\"result\":{}}", MSG_INVALID, NULL, NULL },
 	{ "{\"jsonrpc\":\"2.0\"}", MSG_INVALID, NULL, NULL },
-	{ "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"x\"}", MSG_INVALID, NULL, NULL },
-	{ "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"x\"}", MSG_INVALID, NULL, NULL },
-	{ "{\"id\":1,\"method\":\"x\"}", MSG_INVALID, NULL, NULL },
+	{ "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"x\"}", MSG_INVALID, NULL, "1" },
+	{ "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"x\"}", MSG_INVALID, NULL, "1" },
+	{ "{\"id\":1,\"method\":\"x\"}", MSG_INVALID, NULL, "1" },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}", MSG_INVALID, NULL, NULL },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}", MSG_INVALID, NULL, NULL },
 	{ "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"x\"}", MSG_INVALID, NULL, NULL },
@@ -570,8 +572,66 @@ static void test_sniff(void)
 	ok(found, "sniff survives every truncation and finds id/method in the whole");
 }
 
+/* A tree is built of at most JSONRPC_DOM_MAX_VALUES values: k array
+ * elements make k + 4 values here (the object, three members' values). */
+static size_t dom_of_array(size_t k, const char *elem, bool *built, char *why, size_t whylen)
+{
+	struct buf text, scratch;
+	struct rpcmsg m;
+	char dwhy[256];
+
+	buf_init(&text);
+	buf_init(&scratch);
+	buf_append(&text, "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[", 40);
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			buf_append(&text, ",", 1);
+		buf_append(&text, elem, strlen(elem));
+	}
+	buf_append(&text, "]}", 2);
+	int rc = jsonrpc_decode_lazy(buf_head(&text), text.len, 64, &scratch, &m, dwhy,
+				     sizeof(dwhy));
+	*built = rc == 0 && rpcmsg_dom(&m) != NULL;
+	snprintf(why, whylen, "%s", rc == 0 ? m.dom_why : dwhy);
+	size_t n = *built ? json_array_size(m.params) : 0;
+	if (rc == 0)
+		rpcmsg_clear(&m);
+	buf_free(&text);
+	buf_free(&scratch);
+	return n;
+}
+
+static void test_dom_bound(void)
+{
+	bool built;
+	char why[256];
+	size_t max = JSONRPC_DOM_MAX_VALUES;
+
+	is_int((long long)dom_of_array(max - 4, "1", &built, why, sizeof(why)),
+	       (long long)(max - 4), "dom bound: %zu values make a tree", max);
+	dom_of_array(max - 3, "1", &built, why, sizeof(why));
+	ok(!built, "dom bound: one more is refused");
+	ok(strstr(why, "too many to judge") != NULL, "dom bound: and says why (%s)", why);
+	dom_of_array(max - 3, "{}", &built, why, sizeof(why));
+	ok(!built, "dom bound: empty objects are values too");
+	/* commas, brackets and escaped quotes inside strings are no values */
+	size_t n = dom_of_array(3, "\"a,[{\\\",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\"", &built, why,
+				sizeof(why));
+	ok(built && n == 3, "dom bound: what is inside a string does not count");
+	struct buf big;
+	buf_init(&big);
+	for (size_t i = 0; i < max; i++)
+		buf_append(&big, ",\\\"", 4);
+	char *elem = xasprintf("\"%.*s\"", (int)big.len, buf_head(&big));
+	n = dom_of_array(2, elem, &built, why, sizeof(why));
+	ok(built && n == 2, "dom bound: a long string of commas is one value");
+	free(elem);
+	buf_free(&big);
+}
+
 int main(void)
 {
+	test_dom_bound();
 	test_kinds();
 	test_lazy_kinds();
 	test_lazy_more();
