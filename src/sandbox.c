@@ -4,7 +4,8 @@
  * /tmp, the private lightning-dir), pivot_root, loopback, rlimits; and the
  * summary `plugin-runner check` prints. No bind ever contains the host's
  * lightning-dir (hsm_secret, the database, the real lightning-rpc) or is a
- * socket: that is refused (125), whatever the policy says.
+ * socket, and no lightning_dir grant is a symbolic link: that is refused
+ * (125), whatever the policy says.
  * Must not: decide the order (spawn.c does), load filters, change ids.
  * Called by: spawn.c; the lead's `check` calls sandbox_describe(). */
 #include <errno.h>
@@ -191,7 +192,10 @@ static void plan_path(struct plan *pl, const char *path, bool rw)
 }
 
 /* A lightning-dir grant, relative to the cwd (the host's lightning-dir,
- * already translated into our mount namespace). */
+ * already translated into our mount namespace). policy.c judged the name,
+ * so what is bound must be what the name is, never what a symbolic link
+ * there points at (notes -> hsm_secret, up -> .., r -> /). A grant is one
+ * plain name, so O_NOFOLLOW covers every component of its path. */
 static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 {
 	struct stat st;
@@ -204,7 +208,7 @@ static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 			 "runner's filtered socket there", e->name);
 		return;
 	}
-	int fd = openat(AT_FDCWD, e->name, O_PATH | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, e->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			die_errno(PR_EXIT_RUNNER, "mounts: lightning-dir/%s", e->name);
@@ -213,6 +217,11 @@ static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 	}
 	if (fstat(fd, &st) < 0)
 		die_errno(PR_EXIT_RUNNER, "mounts: stat lightning-dir/%s", e->name);
+	if (S_ISLNK(st.st_mode))
+		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" is a symbolic link, "
+		    "and a grant never follows one (replace the link with the file or "
+		    "directory itself, or grant the target by its own name if it is in "
+		    "the lightning-dir)", e->name);
 	if (S_ISSOCK(st.st_mode)) {
 		/* The host's real RPC socket under another rpc-file name:
 		 * the plugin must never reach it directly. */

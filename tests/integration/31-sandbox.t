@@ -6,7 +6,8 @@
 # nothing outside; exec.sha256 pins the file that runs (#! scripts too);
 # an unknown syscall name is a policy error (125); SIGKILL of the runner
 # leaves nothing of the sandbox alive; SIGTERM to the reaper reaches the
-# plugin (128+15); `check` describes the sandbox.
+# plugin (128+15); `check` describes the sandbox; a lightning_dir grant is
+# never reached through a symbolic link (as root and as uid 65534).
 import hashlib
 import json
 import os
@@ -237,6 +238,82 @@ def lightning_dir_never_bound():
     shutil.rmtree(ld)
 
 
+class LdScene:
+    """A host lightning-dir (base/regtest, the runner's cwd) with
+    hsm_secret and a plain config, and beside it (in base) a file
+    standing for what else the host keeps there. Everything is readable
+    by uid 65534, so only the runner stands between the plugin and it;
+    as_nobody, the tree is that user's, as a lightningd's is."""
+
+    def __init__(self, as_nobody):
+        self.base = tempdir("pr-sbx-scene-")
+        os.chmod(self.base, 0o755)
+        self.ld = os.path.join(self.base, "regtest")
+        os.mkdir(self.ld, 0o755)
+        self.hsm = self.file(os.path.join(self.ld, "hsm_secret"), HSM_MARK)
+        self.file(os.path.join(self.ld, "config"), "CONFIG-OK")
+        self.outside = self.file(os.path.join(self.base, "outside"), OUTSIDE_MARK)
+        self.pdir = tempdir("pr-sbx-probe-")
+        os.chmod(self.pdir, 0o755)
+        # the plugin: reads each path it is given, says what it got on stderr
+        self.plugin = os.path.join(self.pdir, "probe.sh")
+        with open(self.plugin, "w") as f:
+            f.write('#!/bin/sh\nfor p; do echo "READ $p: $(cat "$p" 2>&1)" >&2; done\n')
+        os.chmod(self.plugin, 0o755)
+        self.owner = NOBODY if as_nobody else None
+
+    def file(self, path, text):
+        with open(path, "w") as f:
+            f.write(text + "\n")
+        os.chmod(path, 0o644)
+        return path
+
+    def run(self, filesystem, reads, as_nobody):
+        if self.owner is not None:
+            for d, dirs, files in os.walk(self.base):
+                for x in [d] + [os.path.join(d, n) for n in dirs + files]:
+                    os.lchown(x, self.owner, self.owner)
+        pol = base_policy()
+        pol["sandbox"]["filesystem"].update(filesystem)
+        return run(write_policy(pol), [self.plugin] + reads, as_nobody, cwd=self.ld)
+
+
+HSM_MARK = "HSM-SECRET-31f9"
+OUTSIDE_MARK = "HOST-OUTSIDE-31f9"
+
+
+def refused_line(err, needle):
+    """The runner's lines that carry needle: exactly one is expected, in
+    SPEC 2's form `plugin-runner: <plugin>: <what> (<fix>)`."""
+    return [l for l in err.splitlines() if needle in l
+            and re.match(r"plugin-runner: [^:]+: .* \(.+\)$", l)]
+
+
+def ld_grant_symlinks(as_nobody):
+    # notes -> hsm_secret, up -> .., rootlink -> /: a grant is never
+    # reached through a symbolic link, whatever it points at
+    lab = label(as_nobody)
+    sc = LdScene(as_nobody)
+    st, out, err = sc.run({"lightning_dir": ["config"]}, ["/lightning-dir/config"], as_nobody)
+    ok(st == 0 and "READ /lightning-dir/config: CONFIG-OK" in err,
+       "%s: a plain lightning_dir grant is readable (exit %d)" % (lab, st)) or diag(err[-1500:])
+    os.symlink("hsm_secret", os.path.join(sc.ld, "notes"))
+    os.symlink("..", os.path.join(sc.ld, "up"))
+    os.symlink("/", os.path.join(sc.ld, "rootlink"))
+    for grant, reads in (("notes", ["/lightning-dir/notes"]),
+                         ("up", ["/lightning-dir/up/outside", "/lightning-dir/up/regtest/hsm_secret"]),
+                         ("rootlink", ["/lightning-dir/rootlink/etc/passwd",
+                                       "/lightning-dir/rootlink" + sc.hsm])):
+        st, out, err = sc.run({"lightning_dir": [grant]}, reads, as_nobody)
+        is_(st, 125, "%s: lightning_dir grant %s (a symlink): exit 125" % (lab, grant))
+        ok(HSM_MARK not in err and OUTSIDE_MARK not in err and "root:x:0:0" not in err
+           and "READ " not in err,
+           "%s: grant %s: the plugin read nothing through it" % (lab, grant)) or diag(err[-1500:])
+        lines = refused_line(err, 'lightning_dir entry "%s" is a symbolic link' % grant)
+        ok(len(lines) == 1, "%s: grant %s: one line says it is a symbolic link and what to do"
+           % (lab, grant)) or diag(err[-1500:])
+
+
 def userns_disabled():
     # unprivileged: no user namespace -> refuse with the layer and the fix
     wrapper = os.path.join(prtest.BUILD if os.path.isabs(prtest.BUILD)
@@ -355,7 +432,8 @@ for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, che
            lightning_dir_never_bound, userns_disabled]:
     prtest.case(fn)
 for m in modes():
-    for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner):
+    for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner,
+               ld_grant_symlinks):
         prtest.case(lambda: fn(m))
 if not IS_ROOT:
     if os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI"):
