@@ -4,8 +4,9 @@
  * /tmp, the private lightning-dir), pivot_root, loopback, rlimits; and the
  * summary `plugin-runner check` prints. No bind ever contains the host's
  * lightning-dir (hsm_secret, the database, the real lightning-rpc) or is a
- * socket, and no lightning_dir grant is a symbolic link: that is refused
- * (125), whatever the policy says.
+ * socket, no read_only/read_write path lies inside it, and no
+ * lightning_dir grant is a symbolic link: that is refused (125), whatever
+ * the policy says.
  * Must not: decide the order (spawn.c does), load filters, change ids.
  * Called by: spawn.c; the lead's `check` calls sandbox_describe(). */
 #include <errno.h>
@@ -120,27 +121,26 @@ static void plan_add(struct plan *pl, struct item it)
 	pl->v[pl->n++] = it;
 }
 
-/* Is the host's lightning-dir (our cwd) at or beneath the directory open
- * at `fd`? Walks up from the cwd by "..", comparing dev/ino. */
-static bool holds_lightning_dir(int fd)
+/* Is the directory `target` the one `from` names (relative to `at`) or
+ * one of its ancestors? Walks up by "..", comparing dev/ino, so no
+ * spelling of a path (a symlink, a bind mount elsewhere) hides it. */
+static bool in_chain(int at, const char *from, const struct stat *target)
 {
-	struct stat s, c, u;
+	struct stat c, u;
 
-	if (fstat(fd, &s) < 0 || !S_ISDIR(s.st_mode))
-		return false;
-	int cur = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int cur = openat(at, from, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cur < 0)
-		die_errno(PR_EXIT_RUNNER, "mounts: open the lightning-dir");
+		die_errno(PR_EXIT_RUNNER, "mounts: open %s", from);
 	for (;;) {
 		if (fstat(cur, &c) < 0)
 			die_errno(PR_EXIT_RUNNER, "mounts: stat");
-		if (c.st_dev == s.st_dev && c.st_ino == s.st_ino) {
+		if (c.st_dev == target->st_dev && c.st_ino == target->st_ino) {
 			close(cur);
 			return true;
 		}
 		int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (up < 0 || fstat(up, &u) < 0)
-			die_errno(PR_EXIT_RUNNER, "mounts: walk up from the lightning-dir");
+			die_errno(PR_EXIT_RUNNER, "mounts: walk up from %s", from);
 		close(cur);
 		if (u.st_dev == c.st_dev && u.st_ino == c.st_ino) {
 			close(up);
@@ -150,12 +150,54 @@ static bool holds_lightning_dir(int fd)
 	}
 }
 
-/* A source path of the policy: a symlink is recreated as a symlink (merged
- * /usr: /lib -> usr/lib); anything else is bound at its real path. */
-static void plan_path(struct plan *pl, const char *path, bool rw)
+/* Is the host's lightning-dir (our cwd) at or beneath the directory open
+ * at `fd`? */
+static bool holds_lightning_dir(int fd)
+{
+	struct stat s;
+
+	if (fstat(fd, &s) < 0 || !S_ISDIR(s.st_mode))
+		return false;
+	return in_chain(AT_FDCWD, ".", &s);
+}
+
+/* Is `parent`, the directory a source was just opened in, the host's
+ * lightning-dir or beneath it? Then the source is an entry of it, which
+ * only a lightning_dir grant may hand out, by name and checked. The walk
+ * starts at the parent, which the lookup has just searched: the source
+ * itself may be a directory the runner cannot search. */
+static bool beneath_lightning_dir(int parent)
+{
+	struct stat ld;
+
+	if (stat(".", &ld) < 0)
+		die_errno(PR_EXIT_RUNNER, "mounts: stat the lightning-dir");
+	return in_chain(parent, ".", &ld);
+}
+
+/* Open the resolved path `real` O_PATH, and in *parent the directory it
+ * was looked up in ("/" for "/"). */
+static int open_in_parent(const char *real, int *parent)
+{
+	const char *slash = strrchr(real, '/');
+	const char *base = slash[1] ? slash + 1 : "/";
+	char *dir = slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
+
+	*parent = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*parent < 0)
+		die_errno(PR_EXIT_RUNNER, "mounts: open %s", dir);
+	free(dir);
+	return openat(*parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* A source path: a symlink is recreated as a symlink (merged /usr: /lib ->
+ * usr/lib); anything else is bound at its real path. `key` names the
+ * policy list it comes from, NULL for the plugin's own directory. */
+static void plan_path(struct plan *pl, const char *path, bool rw, const char *key)
 {
 	struct stat st;
 	char link[PATH_MAX];
+	int parent = -1;
 
 	if (lstat(path, &st) < 0) {
 		if (errno != ENOENT)
@@ -175,7 +217,7 @@ static void plan_path(struct plan *pl, const char *path, bool rw)
 	char *real = realpath(path, NULL);
 	if (!real)
 		die_errno(PR_EXIT_RUNNER, "mounts: realpath %s", path);
-	int fd = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_in_parent(real, &parent);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		die_errno(PR_EXIT_RUNNER, "mounts: open %s", real);
 	if (S_ISSOCK(st.st_mode))
@@ -187,6 +229,14 @@ static void plan_path(struct plan *pl, const char *path, bool rw)
 		die(PR_EXIT_RUNNER, "mounts: %s contains the lightning-dir, which the plugin "
 		    "must not see (install the plugin outside the lightning-dir, and grant "
 		    "lightning-dir entries with filesystem.lightning_dir)", path);
+	/* Nor anything inside it by a path, which would skip the checks a
+	 * lightning_dir grant gets. (The plugin's own directory may lie
+	 * there: it holds what the operator installed, never the node's.) */
+	if (key && beneath_lightning_dir(parent))
+		die(PR_EXIT_RUNNER, "mounts: %s path %s is inside the lightning-dir, which "
+		    "the plugin must not see (grant what it needs there by name with "
+		    "filesystem.lightning_dir)", key, path);
+	close(parent);
 	plan_add(pl, (struct item){ .kind = ITEM_BIND, .dst = real, .fd = fd, .rw = rw,
 				    .is_dir = S_ISDIR(st.st_mode) });
 }
@@ -434,11 +484,11 @@ void sandbox_build_root(const struct launch *l)
 
 	/* Open every source before anything is mounted over it. */
 	for (size_t i = 0; i < p->sandbox.read_only.n; i++)
-		plan_path(&pl, p->sandbox.read_only.v[i], false);
+		plan_path(&pl, p->sandbox.read_only.v[i], false, "read_only");
 	for (size_t i = 0; i < p->sandbox.read_write.n; i++)
-		plan_path(&pl, p->sandbox.read_write.v[i], true);
+		plan_path(&pl, p->sandbox.read_write.v[i], true, "read_write");
 	char *pdir = xstrdup(l->plugin_path);
-	plan_path(&pl, dirname(pdir), false);
+	plan_path(&pl, dirname(pdir), false, NULL);
 	free(pdir);
 	for (size_t i = 0; i < p->sandbox.nlightning_dir; i++)
 		plan_ldentry(&pl, &p->sandbox.lightning_dir[i]);

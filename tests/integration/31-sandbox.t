@@ -7,7 +7,8 @@
 # an unknown syscall name is a policy error (125); SIGKILL of the runner
 # leaves nothing of the sandbox alive; SIGTERM to the reaper reaches the
 # plugin (128+15); `check` describes the sandbox; a lightning_dir grant is
-# never reached through a symbolic link (as root and as uid 65534).
+# never reached through a symbolic link, and no read_only/read_write path
+# lies at or beneath the lightning-dir (as root and as uid 65534).
 import hashlib
 import json
 import os
@@ -314,6 +315,37 @@ def ld_grant_symlinks(as_nobody):
            % (lab, grant)) or diag(err[-1500:])
 
 
+def binds_inside_lightning_dir(as_nobody):
+    # a read_only/read_write path at or beneath the lightning-dir would
+    # bind what lightning_dir grants refuse (hsm_secret): refused, however
+    # the path is spelt (here through a symlink to the lightning-dir)
+    lab = label(as_nobody)
+    sc = LdScene(as_nobody)
+    sub = os.path.join(sc.ld, "sub")
+    os.mkdir(sub, 0o755)
+    sc.file(os.path.join(sub, "file"), HSM_MARK)
+    link = os.path.join(sc.base, "ldlink")
+    os.symlink("regtest", link)
+    ro = ["/usr", "/lib", "/lib64", "/bin"]
+    for key, path, reads in (
+            ("read_only", sc.hsm, [sc.hsm]),
+            ("read_only", sub, [sub + "/file"]),
+            ("read_write", sub, [sub + "/file"]),
+            ("read_only", link + "/hsm_secret", [sc.hsm, link + "/hsm_secret"]),
+            ("read_write", link + "/sub", [sub + "/file", link + "/sub/file"])):
+        fs = {"read_only": ro + [path] if key == "read_only" else ro,
+              "read_write": [path] if key == "read_write" else []}
+        what = "%s: %s %s" % (lab, key, path.replace(sc.base, "<base>"))
+        st, out, err = sc.run(fs, reads, as_nobody)
+        is_(st, 125, "%s: exit 125" % what)
+        ok(HSM_MARK not in err and "READ " not in err,
+           "%s: the plugin read nothing of the lightning-dir" % what) or diag(err[-1500:])
+        lines = refused_line(err, "%s path %s is inside the lightning-dir" % (key, path))
+        ok(len(lines) == 1 and "filesystem.lightning_dir" in lines[0],
+           "%s: one line says why and points to filesystem.lightning_dir" % what) \
+            or diag(err[-1500:])
+
+
 def userns_disabled():
     # unprivileged: no user namespace -> refuse with the layer and the fix
     wrapper = os.path.join(prtest.BUILD if os.path.isabs(prtest.BUILD)
@@ -433,7 +465,7 @@ for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, che
     prtest.case(fn)
 for m in modes():
     for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner,
-               ld_grant_symlinks):
+               ld_grant_symlinks, binds_inside_lightning_dir):
         prtest.case(lambda: fn(m))
 if not IS_ROOT:
     if os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI"):
