@@ -4,11 +4,13 @@
  * /tmp, the private lightning-dir), pivot_root, loopback, rlimits; and the
  * summary `plugin-runner check` prints. No bind ever contains the host's
  * lightning-dir (hsm_secret, the database, the real lightning-rpc) or is a
- * socket, no read_only/read_write path lies inside it, and no
- * lightning_dir grant is a symbolic link: that is refused (125), whatever
- * the policy says.
+ * socket, no read_only/read_write path lies inside it, no lightning_dir
+ * grant is a symbolic link, and no file bound is one of its never-granted
+ * entries under another name: that is refused (125), whatever the policy
+ * says.
  * Must not: decide the order (spawn.c does), load filters, change ids.
  * Called by: spawn.c; the lead's `check` calls sandbox_describe(). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -175,6 +177,39 @@ static bool beneath_lightning_dir(int parent)
 	return in_chain(parent, ".", &ld);
 }
 
+/* Is the file `st` one of the lightning-dir's entries a plugin is never
+ * granted (hsm_secret, lightning-rpc, the database) under another name,
+ * a hard link that every check on names lets by? Its name goes in
+ * `name`. Only a file with more than one link can be one, so a source
+ * nearly always costs no more than its stat. */
+static bool ld_never_granted_alias(const struct stat *st, char *name, size_t cap)
+{
+	struct stat s;
+	bool found = false;
+
+	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+		return false;
+	DIR *d = opendir(".");
+	if (!d)
+		die_errno(PR_EXIT_RUNNER, "mounts: cannot list the lightning-dir to tell a hard "
+			  "link from hsm_secret (let the runner's user read the lightning-dir)");
+	for (struct dirent *de; !found && (de = readdir(d));) {
+		if (!policy_ld_never_granted(de->d_name))
+			continue;
+		/* followed: if hsm_secret is itself a link, its target counts */
+		if (fstatat(dirfd(d), de->d_name, &s, 0) < 0) {
+			if (errno == ENOENT)
+				continue;
+			die_errno(PR_EXIT_RUNNER, "mounts: stat lightning-dir/%s", de->d_name);
+		}
+		found = s.st_dev == st->st_dev && s.st_ino == st->st_ino;
+		if (found)
+			snprintf(name, cap, "%s", de->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
 /* Open the resolved path `real` O_PATH, and in *parent the directory it
  * was looked up in ("/" for "/"). */
 static int open_in_parent(const char *real, int *parent)
@@ -196,7 +231,7 @@ static int open_in_parent(const char *real, int *parent)
 static void plan_path(struct plan *pl, const char *path, bool rw, const char *key)
 {
 	struct stat st;
-	char link[PATH_MAX];
+	char link[PATH_MAX], alias[NAME_MAX + 1];
 	int parent = -1;
 
 	if (lstat(path, &st) < 0) {
@@ -236,6 +271,10 @@ static void plan_path(struct plan *pl, const char *path, bool rw, const char *ke
 		die(PR_EXIT_RUNNER, "mounts: %s path %s is inside the lightning-dir, which "
 		    "the plugin must not see (grant what it needs there by name with "
 		    "filesystem.lightning_dir)", key, path);
+	if (key && ld_never_granted_alias(&st, alias, sizeof(alias)))
+		die(PR_EXIT_RUNNER, "mounts: %s path %s is the lightning-dir's %s under another "
+		    "name (a hard link), which the plugin must not see (remove it from the "
+		    "policy)", key, path, alias);
 	close(parent);
 	plan_add(pl, (struct item){ .kind = ITEM_BIND, .dst = real, .fd = fd, .rw = rw,
 				    .is_dir = S_ISDIR(st.st_mode) });
@@ -249,6 +288,7 @@ static void plan_path(struct plan *pl, const char *path, bool rw, const char *ke
 static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 {
 	struct stat st;
+	char alias[NAME_MAX + 1];
 
 	if (strchr(e->name, '/') || strcmp(e->name, "..") == 0 || strcmp(e->name, ".") == 0)
 		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" is not a plain name "
@@ -279,6 +319,15 @@ static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 		close(fd);
 		return;
 	}
+	/* policy.c judged the name; these judge what it is. */
+	if (ld_never_granted_alias(&st, alias, sizeof(alias)))
+		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" is %s under another "
+		    "name (a hard link), which is never granted (remove the grant)", e->name,
+		    alias);
+	if (holds_lightning_dir(fd))
+		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" contains the "
+		    "lightning-dir (a bind mount of it or of a directory above it), which the "
+		    "plugin must not see (remove the grant)", e->name);
 	plan_add(pl, (struct item){ .kind = ITEM_BIND,
 				    .dst = xasprintf("%s/%s", SANDBOX_LIGHTNING_DIR, e->name),
 				    .fd = fd, .rw = e->rw, .is_dir = S_ISDIR(st.st_mode) });

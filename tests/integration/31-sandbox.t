@@ -7,8 +7,10 @@
 # an unknown syscall name is a policy error (125); SIGKILL of the runner
 # leaves nothing of the sandbox alive; SIGTERM to the reaper reaches the
 # plugin (128+15); `check` describes the sandbox; a lightning_dir grant is
-# never reached through a symbolic link, and no read_only/read_write path
-# lies at or beneath the lightning-dir (as root and as uid 65534).
+# never reached through a symbolic link, no read_only/read_write path
+# lies at or beneath the lightning-dir, and hsm_secret under another name
+# (a hard link) or in a granted bind mount is refused (as root and as uid
+# 65534).
 import hashlib
 import json
 import os
@@ -269,11 +271,14 @@ class LdScene:
         os.chmod(path, 0o644)
         return path
 
-    def run(self, filesystem, reads, as_nobody):
+    def own(self):
         if self.owner is not None:
             for d, dirs, files in os.walk(self.base):
                 for x in [d] + [os.path.join(d, n) for n in dirs + files]:
                     os.lchown(x, self.owner, self.owner)
+
+    def run(self, filesystem, reads, as_nobody):
+        self.own()
         pol = base_policy()
         pol["sandbox"]["filesystem"].update(filesystem)
         return run(write_policy(pol), [self.plugin] + reads, as_nobody, cwd=self.ld)
@@ -344,6 +349,54 @@ def binds_inside_lightning_dir(as_nobody):
         ok(len(lines) == 1 and "filesystem.lightning_dir" in lines[0],
            "%s: one line says why and points to filesystem.lightning_dir" % what) \
             or diag(err[-1500:])
+
+
+def secrets_by_identity(as_nobody):
+    # what the name checks cannot see: hsm_secret hard-linked under an
+    # innocent name, in the lightning-dir (a grant) or outside it (a
+    # read_only path), and a granted directory that is a bind mount of the
+    # lightning-dir's parent: refused by device and inode
+    lab = label(as_nobody)
+    sc = LdScene(as_nobody)
+    os.link(sc.hsm, os.path.join(sc.ld, "notes"))
+    copy = os.path.join(sc.base, "hsm-copy")
+    os.link(sc.hsm, copy)
+    ro = ["/usr", "/lib", "/lib64", "/bin"]
+    for fs, reads, needle, what in (
+            ({"lightning_dir": ["notes"]}, ["/lightning-dir/notes"],
+             'lightning_dir entry "notes" is hsm_secret under another name', "grant notes"),
+            ({"read_only": ro + [copy]}, [copy],
+             "read_only path %s is the lightning-dir's hsm_secret under another name" % copy,
+             "read_only <base>/hsm-copy")):
+        st, out, err = sc.run(fs, reads, as_nobody)
+        is_(st, 125, "%s: %s (a hard link to hsm_secret): exit 125" % (lab, what))
+        ok(HSM_MARK not in err and "READ " not in err,
+           "%s: %s: the plugin read nothing" % (lab, what)) or diag(err[-1500:])
+        ok(len(refused_line(err, needle)) == 1, "%s: %s: one line says why" % (lab, what)) \
+            or diag(err[-1500:])
+    if not IS_ROOT:
+        print("ok %d # skip %s: a bind mount needs root" % (prtest._n + 1, lab))
+        prtest._n += 1
+        return
+    view = os.path.join(sc.ld, "view")
+    os.mkdir(view, 0o755)
+    pol = base_policy()
+    pol["sandbox"]["filesystem"]["lightning_dir"] = ["view"]
+    sc.own()
+    mount = "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\""
+    drop = (["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups"]
+            if as_nobody else [])
+    p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", mount,
+                        "bind-view", sc.base, view] + drop +
+                       [PR_BIN, "--policy", write_policy(pol), sc.plugin,
+                        "/lightning-dir/view/outside", "/lightning-dir/view/regtest/hsm_secret"],
+                       cwd=sc.ld, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    err = p.stderr.decode("utf-8", "replace")
+    is_(p.returncode, 125, "%s: grant of a bind mount holding the lightning-dir: exit 125" % lab)
+    ok(HSM_MARK not in err and OUTSIDE_MARK not in err and "READ " not in err,
+       "%s: grant view: the plugin read nothing" % lab) or diag(err[-1500:])
+    ok(len(refused_line(err, 'lightning_dir entry "view" contains the lightning-dir')) == 1,
+       "%s: grant view: one line says why" % lab) or diag(err[-1500:])
 
 
 def userns_disabled():
@@ -465,7 +518,7 @@ for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, che
     prtest.case(fn)
 for m in modes():
     for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner,
-               ld_grant_symlinks, binds_inside_lightning_dir):
+               ld_grant_symlinks, binds_inside_lightning_dir, secrets_by_identity):
         prtest.case(lambda: fn(m))
 if not IS_ROOT:
     if os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI"):
