@@ -120,6 +120,10 @@ json_t *policy_to_json(const struct policy *p);
  * included; NULL-terminated, static. plugin-runner.policy(5) documents each. */
 const char *const *policy_known_keys(void);
 
+/* Is `name` one the lightning-dir never hands a plugin, whatever the
+ * policy: lightning-rpc, hsm_secret, lightningd.sqlite3*. */
+bool policy_ld_never_granted(const char *name);
+
 bool strlist_match(const struct strlist *l, const char *name);	/* any glob matches */
 bool strlist_has(const struct strlist *l, const char *name);	/* exact member */
 void strlist_push(struct strlist *l, const char *s);	/* copies s (also in manifest.h) */

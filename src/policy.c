@@ -730,6 +730,14 @@ static const char *const ld_forbidden[] = {
 	"lightning-rpc", "hsm_secret", "lightningd.sqlite3*", NULL
 };
 
+bool policy_ld_never_granted(const char *name)
+{
+	for (size_t k = 0; ld_forbidden[k]; k++)
+		if (glob_match(ld_forbidden[k], name))
+			return true;
+	return false;
+}
+
 static int h_lightning_dir(struct pctx *c, struct policy *p, json_t *v)
 {
 	size_t i;
@@ -754,9 +762,8 @@ static int h_lightning_dir(struct pctx *c, struct policy *p, json_t *v)
 			why = "has an unknown suffix (only \":rw\" is understood)";
 		else if (is_glob(name))
 			why = "is a glob; name each file";
-		for (size_t k = 0; !why && ld_forbidden[k]; k++)
-			if (glob_match(ld_forbidden[k], name))
-				why = "is never granted (the RPC socket is proxied; the node secret and database stay with lightningd)";
+		if (!why && policy_ld_never_granted(name))
+			why = "is never granted (the RPC socket is proxied; the node secret and database stay with lightningd)";
 		for (size_t k = 0; !why && k < p->sandbox.nlightning_dir; k++)
 			if (strcmp(p->sandbox.lightning_dir[k].name, name) == 0)
 				why = "is listed twice";

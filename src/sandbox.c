@@ -4,9 +4,13 @@
  * /tmp, the private lightning-dir), pivot_root, loopback, rlimits; and the
  * summary `plugin-runner check` prints. No bind ever contains the host's
  * lightning-dir (hsm_secret, the database, the real lightning-rpc) or is a
- * socket: that is refused (125), whatever the policy says.
+ * socket, no read_only/read_write path lies inside it, no lightning_dir
+ * grant is a symbolic link, and no file bound is one of its never-granted
+ * entries under another name: that is refused (125), whatever the policy
+ * says.
  * Must not: decide the order (spawn.c does), load filters, change ids.
  * Called by: spawn.c; the lead's `check` calls sandbox_describe(). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -119,27 +123,26 @@ static void plan_add(struct plan *pl, struct item it)
 	pl->v[pl->n++] = it;
 }
 
-/* Is the host's lightning-dir (our cwd) at or beneath the directory open
- * at `fd`? Walks up from the cwd by "..", comparing dev/ino. */
-static bool holds_lightning_dir(int fd)
+/* Is the directory `target` the one `from` names (relative to `at`) or
+ * one of its ancestors? Walks up by "..", comparing dev/ino, so no
+ * spelling of a path (a symlink, a bind mount elsewhere) hides it. */
+static bool in_chain(int at, const char *from, const struct stat *target)
 {
-	struct stat s, c, u;
+	struct stat c, u;
 
-	if (fstat(fd, &s) < 0 || !S_ISDIR(s.st_mode))
-		return false;
-	int cur = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int cur = openat(at, from, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cur < 0)
-		die_errno(PR_EXIT_RUNNER, "mounts: open the lightning-dir");
+		die_errno(PR_EXIT_RUNNER, "mounts: open %s", from);
 	for (;;) {
 		if (fstat(cur, &c) < 0)
 			die_errno(PR_EXIT_RUNNER, "mounts: stat");
-		if (c.st_dev == s.st_dev && c.st_ino == s.st_ino) {
+		if (c.st_dev == target->st_dev && c.st_ino == target->st_ino) {
 			close(cur);
 			return true;
 		}
 		int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (up < 0 || fstat(up, &u) < 0)
-			die_errno(PR_EXIT_RUNNER, "mounts: walk up from the lightning-dir");
+			die_errno(PR_EXIT_RUNNER, "mounts: walk up from %s", from);
 		close(cur);
 		if (u.st_dev == c.st_dev && u.st_ino == c.st_ino) {
 			close(up);
@@ -149,12 +152,87 @@ static bool holds_lightning_dir(int fd)
 	}
 }
 
-/* A source path of the policy: a symlink is recreated as a symlink (merged
- * /usr: /lib -> usr/lib); anything else is bound at its real path. */
-static void plan_path(struct plan *pl, const char *path, bool rw)
+/* Is the host's lightning-dir (our cwd) at or beneath the directory open
+ * at `fd`? */
+static bool holds_lightning_dir(int fd)
+{
+	struct stat s;
+
+	if (fstat(fd, &s) < 0 || !S_ISDIR(s.st_mode))
+		return false;
+	return in_chain(AT_FDCWD, ".", &s);
+}
+
+/* Is `parent`, the directory a source was just opened in, the host's
+ * lightning-dir or beneath it? Then the source is an entry of it, which
+ * only a lightning_dir grant may hand out, by name and checked. The walk
+ * starts at the parent, which the lookup has just searched: the source
+ * itself may be a directory the runner cannot search. */
+static bool beneath_lightning_dir(int parent)
+{
+	struct stat ld;
+
+	if (stat(".", &ld) < 0)
+		die_errno(PR_EXIT_RUNNER, "mounts: stat the lightning-dir");
+	return in_chain(parent, ".", &ld);
+}
+
+/* Is the file `st` one of the lightning-dir's entries a plugin is never
+ * granted (hsm_secret, lightning-rpc, the database) under another name,
+ * a hard link that every check on names lets by? Its name goes in
+ * `name`. Only a file with more than one link can be one, so a source
+ * nearly always costs no more than its stat. */
+static bool ld_never_granted_alias(const struct stat *st, char *name, size_t cap)
+{
+	struct stat s;
+	bool found = false;
+
+	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+		return false;
+	DIR *d = opendir(".");
+	if (!d)
+		die_errno(PR_EXIT_RUNNER, "mounts: cannot list the lightning-dir to tell a hard "
+			  "link from hsm_secret (let the runner's user read the lightning-dir)");
+	for (struct dirent *de; !found && (de = readdir(d));) {
+		if (!policy_ld_never_granted(de->d_name))
+			continue;
+		/* followed: if hsm_secret is itself a link, its target counts */
+		if (fstatat(dirfd(d), de->d_name, &s, 0) < 0) {
+			if (errno == ENOENT)
+				continue;
+			die_errno(PR_EXIT_RUNNER, "mounts: stat lightning-dir/%s", de->d_name);
+		}
+		found = s.st_dev == st->st_dev && s.st_ino == st->st_ino;
+		if (found)
+			snprintf(name, cap, "%s", de->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Open the resolved path `real` O_PATH, and in *parent the directory it
+ * was looked up in ("/" for "/"). */
+static int open_in_parent(const char *real, int *parent)
+{
+	const char *slash = strrchr(real, '/');
+	const char *base = slash[1] ? slash + 1 : "/";
+	char *dir = slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
+
+	*parent = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*parent < 0)
+		die_errno(PR_EXIT_RUNNER, "mounts: open %s", dir);
+	free(dir);
+	return openat(*parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* A source path: a symlink is recreated as a symlink (merged /usr: /lib ->
+ * usr/lib); anything else is bound at its real path. `key` names the
+ * policy list it comes from, NULL for the plugin's own directory. */
+static void plan_path(struct plan *pl, const char *path, bool rw, const char *key)
 {
 	struct stat st;
-	char link[PATH_MAX];
+	char link[PATH_MAX], alias[NAME_MAX + 1];
+	int parent = -1;
 
 	if (lstat(path, &st) < 0) {
 		if (errno != ENOENT)
@@ -174,7 +252,7 @@ static void plan_path(struct plan *pl, const char *path, bool rw)
 	char *real = realpath(path, NULL);
 	if (!real)
 		die_errno(PR_EXIT_RUNNER, "mounts: realpath %s", path);
-	int fd = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_in_parent(real, &parent);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		die_errno(PR_EXIT_RUNNER, "mounts: open %s", real);
 	if (S_ISSOCK(st.st_mode))
@@ -186,15 +264,31 @@ static void plan_path(struct plan *pl, const char *path, bool rw)
 		die(PR_EXIT_RUNNER, "mounts: %s contains the lightning-dir, which the plugin "
 		    "must not see (install the plugin outside the lightning-dir, and grant "
 		    "lightning-dir entries with filesystem.lightning_dir)", path);
+	/* Nor anything inside it by a path, which would skip the checks a
+	 * lightning_dir grant gets. (The plugin's own directory may lie
+	 * there: it holds what the operator installed, never the node's.) */
+	if (key && beneath_lightning_dir(parent))
+		die(PR_EXIT_RUNNER, "mounts: %s path %s is inside the lightning-dir, which "
+		    "the plugin must not see (grant what it needs there by name with "
+		    "filesystem.lightning_dir)", key, path);
+	if (key && ld_never_granted_alias(&st, alias, sizeof(alias)))
+		die(PR_EXIT_RUNNER, "mounts: %s path %s is the lightning-dir's %s under another "
+		    "name (a hard link), which the plugin must not see (remove it from the "
+		    "policy)", key, path, alias);
+	close(parent);
 	plan_add(pl, (struct item){ .kind = ITEM_BIND, .dst = real, .fd = fd, .rw = rw,
 				    .is_dir = S_ISDIR(st.st_mode) });
 }
 
 /* A lightning-dir grant, relative to the cwd (the host's lightning-dir,
- * already translated into our mount namespace). */
+ * already translated into our mount namespace). policy.c judged the name,
+ * so what is bound must be what the name is, never what a symbolic link
+ * there points at (notes -> hsm_secret, up -> .., r -> /). A grant is one
+ * plain name, so O_NOFOLLOW covers every component of its path. */
 static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 {
 	struct stat st;
+	char alias[NAME_MAX + 1];
 
 	if (strchr(e->name, '/') || strcmp(e->name, "..") == 0 || strcmp(e->name, ".") == 0)
 		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" is not a plain name "
@@ -204,7 +298,7 @@ static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 			 "runner's filtered socket there", e->name);
 		return;
 	}
-	int fd = openat(AT_FDCWD, e->name, O_PATH | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, e->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			die_errno(PR_EXIT_RUNNER, "mounts: lightning-dir/%s", e->name);
@@ -213,6 +307,11 @@ static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 	}
 	if (fstat(fd, &st) < 0)
 		die_errno(PR_EXIT_RUNNER, "mounts: stat lightning-dir/%s", e->name);
+	if (S_ISLNK(st.st_mode))
+		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" is a symbolic link, "
+		    "and a grant never follows one (replace the link with the file or "
+		    "directory itself, or grant the target by its own name if it is in "
+		    "the lightning-dir)", e->name);
 	if (S_ISSOCK(st.st_mode)) {
 		/* The host's real RPC socket under another rpc-file name:
 		 * the plugin must never reach it directly. */
@@ -220,6 +319,15 @@ static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 		close(fd);
 		return;
 	}
+	/* policy.c judged the name; these judge what it is. */
+	if (ld_never_granted_alias(&st, alias, sizeof(alias)))
+		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" is %s under another "
+		    "name (a hard link), which is never granted (remove the grant)", e->name,
+		    alias);
+	if (holds_lightning_dir(fd))
+		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" contains the "
+		    "lightning-dir (a bind mount of it or of a directory above it), which the "
+		    "plugin must not see (remove the grant)", e->name);
 	plan_add(pl, (struct item){ .kind = ITEM_BIND,
 				    .dst = xasprintf("%s/%s", SANDBOX_LIGHTNING_DIR, e->name),
 				    .fd = fd, .rw = e->rw, .is_dir = S_ISDIR(st.st_mode) });
@@ -425,11 +533,11 @@ void sandbox_build_root(const struct launch *l)
 
 	/* Open every source before anything is mounted over it. */
 	for (size_t i = 0; i < p->sandbox.read_only.n; i++)
-		plan_path(&pl, p->sandbox.read_only.v[i], false);
+		plan_path(&pl, p->sandbox.read_only.v[i], false, "read_only");
 	for (size_t i = 0; i < p->sandbox.read_write.n; i++)
-		plan_path(&pl, p->sandbox.read_write.v[i], true);
+		plan_path(&pl, p->sandbox.read_write.v[i], true, "read_write");
 	char *pdir = xstrdup(l->plugin_path);
-	plan_path(&pl, dirname(pdir), false);
+	plan_path(&pl, dirname(pdir), false, NULL);
 	free(pdir);
 	for (size_t i = 0; i < p->sandbox.nlightning_dir; i++)
 		plan_ldentry(&pl, &p->sandbox.lightning_dir[i]);

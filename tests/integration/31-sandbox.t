@@ -6,7 +6,11 @@
 # nothing outside; exec.sha256 pins the file that runs (#! scripts too);
 # an unknown syscall name is a policy error (125); SIGKILL of the runner
 # leaves nothing of the sandbox alive; SIGTERM to the reaper reaches the
-# plugin (128+15); `check` describes the sandbox.
+# plugin (128+15); `check` describes the sandbox; a lightning_dir grant is
+# never reached through a symbolic link, no read_only/read_write path
+# lies at or beneath the lightning-dir, and hsm_secret under another name
+# (a hard link) or in a granted bind mount is refused (as root and as uid
+# 65534).
 import hashlib
 import json
 import os
@@ -237,6 +241,164 @@ def lightning_dir_never_bound():
     shutil.rmtree(ld)
 
 
+class LdScene:
+    """A host lightning-dir (base/regtest, the runner's cwd) with
+    hsm_secret and a plain config, and beside it (in base) a file
+    standing for what else the host keeps there. Everything is readable
+    by uid 65534, so only the runner stands between the plugin and it;
+    as_nobody, the tree is that user's, as a lightningd's is."""
+
+    def __init__(self, as_nobody):
+        self.base = tempdir("pr-sbx-scene-")
+        os.chmod(self.base, 0o755)
+        self.ld = os.path.join(self.base, "regtest")
+        os.mkdir(self.ld, 0o755)
+        self.hsm = self.file(os.path.join(self.ld, "hsm_secret"), HSM_MARK)
+        self.file(os.path.join(self.ld, "config"), "CONFIG-OK")
+        self.outside = self.file(os.path.join(self.base, "outside"), OUTSIDE_MARK)
+        self.pdir = tempdir("pr-sbx-probe-")
+        os.chmod(self.pdir, 0o755)
+        # the plugin: reads each path it is given, says what it got on stderr
+        self.plugin = os.path.join(self.pdir, "probe.sh")
+        with open(self.plugin, "w") as f:
+            f.write('#!/bin/sh\nfor p; do echo "READ $p: $(cat "$p" 2>&1)" >&2; done\n')
+        os.chmod(self.plugin, 0o755)
+        self.owner = NOBODY if as_nobody else None
+
+    def file(self, path, text):
+        with open(path, "w") as f:
+            f.write(text + "\n")
+        os.chmod(path, 0o644)
+        return path
+
+    def own(self):
+        if self.owner is not None:
+            for d, dirs, files in os.walk(self.base):
+                for x in [d] + [os.path.join(d, n) for n in dirs + files]:
+                    os.lchown(x, self.owner, self.owner)
+
+    def run(self, filesystem, reads, as_nobody):
+        self.own()
+        pol = base_policy()
+        pol["sandbox"]["filesystem"].update(filesystem)
+        return run(write_policy(pol), [self.plugin] + reads, as_nobody, cwd=self.ld)
+
+
+HSM_MARK = "HSM-SECRET-31f9"
+OUTSIDE_MARK = "HOST-OUTSIDE-31f9"
+
+
+def refused_line(err, needle):
+    """The runner's lines that carry needle: exactly one is expected, in
+    SPEC 2's form `plugin-runner: <plugin>: <what> (<fix>)`."""
+    return [l for l in err.splitlines() if needle in l
+            and re.match(r"plugin-runner: [^:]+: .* \(.+\)$", l)]
+
+
+def ld_grant_symlinks(as_nobody):
+    # notes -> hsm_secret, up -> .., rootlink -> /: a grant is never
+    # reached through a symbolic link, whatever it points at
+    lab = label(as_nobody)
+    sc = LdScene(as_nobody)
+    st, out, err = sc.run({"lightning_dir": ["config"]}, ["/lightning-dir/config"], as_nobody)
+    ok(st == 0 and "READ /lightning-dir/config: CONFIG-OK" in err,
+       "%s: a plain lightning_dir grant is readable (exit %d)" % (lab, st)) or diag(err[-1500:])
+    os.symlink("hsm_secret", os.path.join(sc.ld, "notes"))
+    os.symlink("..", os.path.join(sc.ld, "up"))
+    os.symlink("/", os.path.join(sc.ld, "rootlink"))
+    for grant, reads in (("notes", ["/lightning-dir/notes"]),
+                         ("up", ["/lightning-dir/up/outside", "/lightning-dir/up/regtest/hsm_secret"]),
+                         ("rootlink", ["/lightning-dir/rootlink/etc/passwd",
+                                       "/lightning-dir/rootlink" + sc.hsm])):
+        st, out, err = sc.run({"lightning_dir": [grant]}, reads, as_nobody)
+        is_(st, 125, "%s: lightning_dir grant %s (a symlink): exit 125" % (lab, grant))
+        ok(HSM_MARK not in err and OUTSIDE_MARK not in err and "root:x:0:0" not in err
+           and "READ " not in err,
+           "%s: grant %s: the plugin read nothing through it" % (lab, grant)) or diag(err[-1500:])
+        lines = refused_line(err, 'lightning_dir entry "%s" is a symbolic link' % grant)
+        ok(len(lines) == 1, "%s: grant %s: one line says it is a symbolic link and what to do"
+           % (lab, grant)) or diag(err[-1500:])
+
+
+def binds_inside_lightning_dir(as_nobody):
+    # a read_only/read_write path at or beneath the lightning-dir would
+    # bind what lightning_dir grants refuse (hsm_secret): refused, however
+    # the path is spelt (here through a symlink to the lightning-dir)
+    lab = label(as_nobody)
+    sc = LdScene(as_nobody)
+    sub = os.path.join(sc.ld, "sub")
+    os.mkdir(sub, 0o755)
+    sc.file(os.path.join(sub, "file"), HSM_MARK)
+    link = os.path.join(sc.base, "ldlink")
+    os.symlink("regtest", link)
+    ro = ["/usr", "/lib", "/lib64", "/bin"]
+    for key, path, reads in (
+            ("read_only", sc.hsm, [sc.hsm]),
+            ("read_only", sub, [sub + "/file"]),
+            ("read_write", sub, [sub + "/file"]),
+            ("read_only", link + "/hsm_secret", [sc.hsm, link + "/hsm_secret"]),
+            ("read_write", link + "/sub", [sub + "/file", link + "/sub/file"])):
+        fs = {"read_only": ro + [path] if key == "read_only" else ro,
+              "read_write": [path] if key == "read_write" else []}
+        what = "%s: %s %s" % (lab, key, path.replace(sc.base, "<base>"))
+        st, out, err = sc.run(fs, reads, as_nobody)
+        is_(st, 125, "%s: exit 125" % what)
+        ok(HSM_MARK not in err and "READ " not in err,
+           "%s: the plugin read nothing of the lightning-dir" % what) or diag(err[-1500:])
+        lines = refused_line(err, "%s path %s is inside the lightning-dir" % (key, path))
+        ok(len(lines) == 1 and "filesystem.lightning_dir" in lines[0],
+           "%s: one line says why and points to filesystem.lightning_dir" % what) \
+            or diag(err[-1500:])
+
+
+def secrets_by_identity(as_nobody):
+    # what the name checks cannot see: hsm_secret hard-linked under an
+    # innocent name, in the lightning-dir (a grant) or outside it (a
+    # read_only path), and a granted directory that is a bind mount of the
+    # lightning-dir's parent: refused by device and inode
+    lab = label(as_nobody)
+    sc = LdScene(as_nobody)
+    os.link(sc.hsm, os.path.join(sc.ld, "notes"))
+    copy = os.path.join(sc.base, "hsm-copy")
+    os.link(sc.hsm, copy)
+    ro = ["/usr", "/lib", "/lib64", "/bin"]
+    for fs, reads, needle, what in (
+            ({"lightning_dir": ["notes"]}, ["/lightning-dir/notes"],
+             'lightning_dir entry "notes" is hsm_secret under another name', "grant notes"),
+            ({"read_only": ro + [copy]}, [copy],
+             "read_only path %s is the lightning-dir's hsm_secret under another name" % copy,
+             "read_only <base>/hsm-copy")):
+        st, out, err = sc.run(fs, reads, as_nobody)
+        is_(st, 125, "%s: %s (a hard link to hsm_secret): exit 125" % (lab, what))
+        ok(HSM_MARK not in err and "READ " not in err,
+           "%s: %s: the plugin read nothing" % (lab, what)) or diag(err[-1500:])
+        ok(len(refused_line(err, needle)) == 1, "%s: %s: one line says why" % (lab, what)) \
+            or diag(err[-1500:])
+    if not IS_ROOT:
+        print("ok %d # skip %s: a bind mount needs root" % (prtest._n + 1, lab))
+        prtest._n += 1
+        return
+    view = os.path.join(sc.ld, "view")
+    os.mkdir(view, 0o755)
+    pol = base_policy()
+    pol["sandbox"]["filesystem"]["lightning_dir"] = ["view"]
+    sc.own()
+    mount = "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\""
+    drop = (["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups"]
+            if as_nobody else [])
+    p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", mount,
+                        "bind-view", sc.base, view] + drop +
+                       [PR_BIN, "--policy", write_policy(pol), sc.plugin,
+                        "/lightning-dir/view/outside", "/lightning-dir/view/regtest/hsm_secret"],
+                       cwd=sc.ld, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    err = p.stderr.decode("utf-8", "replace")
+    is_(p.returncode, 125, "%s: grant of a bind mount holding the lightning-dir: exit 125" % lab)
+    ok(HSM_MARK not in err and OUTSIDE_MARK not in err and "READ " not in err,
+       "%s: grant view: the plugin read nothing" % lab) or diag(err[-1500:])
+    ok(len(refused_line(err, 'lightning_dir entry "view" contains the lightning-dir')) == 1,
+       "%s: grant view: one line says why" % lab) or diag(err[-1500:])
+
+
 def userns_disabled():
     # unprivileged: no user namespace -> refuse with the layer and the fix
     wrapper = os.path.join(prtest.BUILD if os.path.isabs(prtest.BUILD)
@@ -355,7 +517,8 @@ for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, che
            lightning_dir_never_bound, userns_disabled]:
     prtest.case(fn)
 for m in modes():
-    for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner):
+    for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner,
+               ld_grant_symlinks, binds_inside_lightning_dir, secrets_by_identity):
         prtest.case(lambda: fn(m))
 if not IS_ROOT:
     if os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI"):

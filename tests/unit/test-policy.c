@@ -265,6 +265,20 @@ static void test_minimal(void)
 	ok(n >= 30 && has_nofile, "policy_known_keys lists %zu keys", n);
 }
 
+/* The names sandbox.c compares by device and inode: the same list the
+ * parser refuses by name. */
+static void test_ld_never_granted(void)
+{
+	static const char *const never[] = {
+		"hsm_secret", "lightning-rpc", "lightningd.sqlite3", "lightningd.sqlite3-wal",
+	};
+	static const char *const fine[] = { "config", "hsm_secret.bak", "gossip_store", "." };
+	for (size_t i = 0; i < ARRAY_SIZE(never); i++)
+		ok(policy_ld_never_granted(never[i]), "ld_never_granted: %s", never[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(fine); i++)
+		ok(!policy_ld_never_granted(fine[i]), "ld_never_granted: not %s", fine[i]);
+}
+
 int main(void)
 {
 	int nv = cases("tests/policy/valid", valid_case);
@@ -275,5 +289,6 @@ int main(void)
 	ok(ns >= 9, "%d shipped policies", ns);
 	test_default();
 	test_minimal();
+	test_ld_never_granted();
 	return tap_done();
 }
