@@ -205,6 +205,12 @@ static _Noreturn void child_enter(struct enter *e)
 		die_errno(PR_EXIT_RUNNER, "prctl(PR_SET_PDEATHSIG)");
 	/* C2: the runner has written the uid/gid maps: mounts need them. */
 	sync_wait(e->sync_fd);
+	/* C2b: not dumpable, long before the plugin exists: it starts from
+	 * our memory and, in a user namespace, runs as our uid, so /proc/1's
+	 * environ, mem and maps would be open to it (its own exec makes it
+	 * dumpable again). Not before C2: the maps of a non-dumpable child
+	 * belong to root, and an unprivileged runner could not write them. */
+	privs_set_undumpable();
 	/* C3: private root; needs CAP_SYS_ADMIN in our namespaces. */
 	sandbox_build_root(l);
 	/* C3b: lo up needs CAP_NET_ADMIN in the new net namespace. */
@@ -219,8 +225,10 @@ static _Noreturn void child_enter(struct enter *e)
 		die_errno(PR_EXIT_RUNNER, "setsid");
 	/* C7: ids and capabilities, verified; mounts are done. */
 	privs_drop(&e->target);
-	/* C7b: a uid change clears the parent-death signal: arm it again,
+	/* C7b: a uid change clears the parent-death signal and sets
+	 * dumpability to fs.suid_dumpable (1 on some hosts): both again,
 	 * then re-check that the runner did not die in between. */
+	privs_set_undumpable();
 	rearm_pdeathsig(e->sync_fd);
 	/* C8: Landlock needs no_new_privs once capabilities are gone. */
 	privs_set_nnp();
@@ -234,7 +242,11 @@ static _Noreturn void child_enter(struct enter *e)
 	if (dup2(e->stdin_rd, STDIN_FILENO) < 0 || dup2(e->stdout_wr, STDOUT_FILENO) < 0)
 		die_errno(PR_EXIT_RUNNER, "stdio: dup2");
 	close_all_but(e->sync_fd, real_stderr);
-	/* C10a: start the plugin; we stay pid 1 of its namespace. Signals
+	/* C10a: the reaper needs no environment: the host's is wiped before
+	 * the plugin exists (a second layer under C2b; the plugin's envp is
+	 * a copy). */
+	reaper_forget_environment();
+	/* C10b: start the plugin; we stay pid 1 of its namespace. Signals
 	 * are blocked first so none sent in between is lost. */
 	reaper_block_signals();
 	struct plugin_start ps = { .e = e, .real_stderr = real_stderr };
