@@ -27,6 +27,12 @@ void privs_drop(const struct privs_target *t);
  * verified. For the runner. */
 void privs_drop_caps_keep_uid(bool keep_kill);
 
+/* PR_SET_DUMPABLE 0, verified: our /proc files (environ, mem, maps, fd...)
+ * then belong to root, and reading them takes CAP_SYS_PTRACE, whatever the
+ * reader's uid. A change of euid or egid sets it back to fs.suid_dumpable;
+ * exec decides it afresh for the new program. */
+void privs_set_undumpable(void);
+
 /* PR_SET_NO_NEW_PRIVS, verified. */
 void privs_set_nnp(void);
 

@@ -19,7 +19,9 @@ struct launch {
 	const char *plugin_path;	/* resolved real path, absolute */
 	int plugin_fd;			/* O_RDONLY|O_CLOEXEC, identity-checked */
 	char *const *argv;		/* [plugin_path, PLUGIN-ARGS..., NULL] */
-	char *const *envp;		/* already rebuilt from policy env (+LIGHTNINGD_*) */
+	char *const *envp;		/* already rebuilt from policy env (+LIGHTNINGD_*),
+					 * copies: the runner's own environ strings are
+					 * wiped in the sandbox before the plugin starts */
 	int lightning_dirfd;		/* the runner's cwd at start = lightningd's netdir */
 	bool confine_runner;		/* spawn_plugin() ends with spawn_confine_runner() */
 };

@@ -155,6 +155,14 @@ void privs_drop_caps_keep_uid(bool keep_kill)
 	}
 }
 
+void privs_set_undumpable(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_errno(PR_EXIT_RUNNER, "privileges: prctl(PR_SET_DUMPABLE)");
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die(PR_EXIT_RUNNER, "privileges: still dumpable after PR_SET_DUMPABLE 0");
+}
+
 void privs_set_nnp(void)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -2,12 +2,17 @@
  * forwards the signals a supervisor sends to the plugin, reaps orphans the
  * plugin leaves behind, and exits with the plugin's status (128+N when it
  * died of signal N); its exit tears the whole namespace down.
+ * It keeps nothing of the host's environment (the plugin, started from its
+ * memory, must not find it there).
  * Must not: touch privileges or the filesystem (it runs confined, after
  * every sandbox layer and under its own seccomp filter).
- * Called by: spawn.c, in the sandbox child after fork()ing the plugin. */
+ * Called by: spawn.c, in the sandbox child before and after starting the
+ * plugin. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "reaper.h"
@@ -38,6 +43,15 @@ void reaper_block_signals(void)
 void reaper_unblock_signals(void)
 {
 	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+}
+
+void reaper_forget_environment(void)
+{
+	/* clearenv() alone drops the array, not the strings: they would
+	 * stay where /proc/1/environ and /proc/1/mem read them. */
+	for (char **e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	clearenv();
 }
 
 /* Reap everything that is ready; true once the plugin itself is gone. */

@@ -16,9 +16,11 @@
  * Must not: do any layer's work itself (sandbox.c, privs.c, landlock.c,
  * seccomp_filter.c, reaper.c do).
  * Called by: main.c. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -135,6 +137,103 @@ static void close_all_but(int a, int b)
 	close_range(lo, ~0U, 0);
 }
 
+/* What execve() loads first to run the file at `path`: the program its
+ * #! line names (*shebang), or an ELF's dynamic loader (PT_INTERP), copied
+ * into out. 1: found; 0: nothing, or we cannot tell; -errno: the file
+ * itself cannot be opened. */
+static int exec_loads(const char *path, char *out, size_t outsz, bool *shebang)
+{
+	char head[256];		/* what the kernel reads (BINPRM_BUF_SIZE) */
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int r = 0;
+
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+	if (n >= 2 && head[0] == '#' && head[1] == '!') {
+		head[n] = '\0';
+		const char *s = head + 2 + strspn(head + 2, " \t");
+		size_t len = strcspn(s, " \t\n");
+		if (len > 0 && len < outsz) {
+			memcpy(out, s, len);
+			out[len] = '\0';
+			*shebang = true;
+			r = 1;
+		}
+	} else if (n >= (ssize_t)sizeof(eh) && memcmp(head, ELFMAG, SELFMAG) == 0 &&
+		   head[EI_CLASS] == ELFCLASS64) {
+		memcpy(&eh, head, sizeof(eh));
+		for (unsigned i = 0; i < eh.e_phnum && i < 64 &&
+		     eh.e_phentsize == sizeof(ph); i++) {
+			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+			    (ssize_t)sizeof(ph))
+				break;
+			if (ph.p_type != PT_INTERP)
+				continue;
+			if (ph.p_filesz > 1 && ph.p_filesz <= outsz &&
+			    pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) == (ssize_t)ph.p_filesz) {
+				out[ph.p_filesz - 1] = '\0';
+				*shebang = false;
+				r = 1;
+			}
+			break;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+/* exec said ENOENT. The plugin was opened before, so unless it is gone,
+ * what is missing is a program the kernel loads to run it: follow the
+ * chain the kernel follows (#! lines, then an ELF's loader) inside the
+ * sandbox to the first one that is not there, and name it. 126: the
+ * plugin is there but cannot be executed as the sandbox stands. */
+static _Noreturn void die_exec_noent(const char *plugin)
+{
+	/* on our stack only: we may share the reaper's memory (plugin_main) */
+	char cur[PATH_MAX], next[PATH_MAX], by[PATH_MAX], dir[PATH_MAX];
+	char fix[2 * PATH_MAX + 128];
+	bool shebang = false, by_shebang = false;
+
+	snprintf(cur, sizeof(cur), "%s", plugin);
+	for (int depth = 0; depth < 6; depth++) {
+		int r = exec_loads(cur, next, sizeof(next), &shebang);
+		if ((r == -ENOENT || r == -ENOTDIR) && depth == 0) {
+			errno = ENOENT;
+			die_errno(PR_EXIT_NOENT, "exec %s", plugin);
+		}
+		if (r == -ENOENT || r == -ENOTDIR) {
+			const char *what = by_shebang ? "interpreter" : "dynamic loader";
+			memcpy(dir, cur, sizeof(dir));
+			if (by_shebang && cur[0] != '/')
+				snprintf(fix, sizeof(fix), "give the #! line of %s an absolute path",
+					 by);
+			else if (by_shebang)
+				snprintf(fix, sizeof(fix), "add %s or a directory above it to "
+					 "sandbox.filesystem.read_only, or correct the #! line if "
+					 "the host has no %s", dirname(dir), cur);
+			else
+				snprintf(fix, sizeof(fix), "add %s or a directory above it to "
+					 "sandbox.filesystem.read_only", dirname(dir));
+			if (depth == 1)
+				die(PR_EXIT_NOEXEC, "exec %s: its %s %s is not in the sandbox (%s)",
+				    plugin, what, cur, fix);
+			die(PR_EXIT_NOEXEC, "exec %s: %s, the %s of %s, is not in the sandbox (%s)",
+			    plugin, cur, what, by, fix);
+		}
+		if (r <= 0)
+			break;
+		memcpy(by, cur, sizeof(by));
+		memcpy(cur, next, sizeof(cur));
+		by_shebang = shebang;
+	}
+	die(PR_EXIT_NOEXEC, "exec %s: a program it needs to start (its #! interpreter or a "
+	    "dynamic loader) is not in the sandbox (add that program's directory to "
+	    "sandbox.filesystem.read_only)", plugin);
+}
+
 /* The plugin process: filter last, then exec by its path inside. */
 static _Noreturn void plugin_exec(const struct enter *e, int real_stderr)
 {
@@ -164,7 +263,7 @@ static _Noreturn void plugin_exec(const struct enter *e, int real_stderr)
 	dup2(e->sync_fd, STDERR_FILENO);	/* report to the runner, one line */
 	errno = err;
 	if (r == -ENOENT)
-		die_errno(PR_EXIT_NOENT, "exec %s", l->plugin_path);
+		die_exec_noent(l->plugin_path);
 	if (r == -EACCES || r == -ENOEXEC || r == -EPERM || r == -ETXTBSY)
 		die_errno(PR_EXIT_NOEXEC, "exec %s (check its mode, its #! line, and that "
 			  "the interpreter is under a read_only path of the policy)",
@@ -205,6 +304,12 @@ static _Noreturn void child_enter(struct enter *e)
 		die_errno(PR_EXIT_RUNNER, "prctl(PR_SET_PDEATHSIG)");
 	/* C2: the runner has written the uid/gid maps: mounts need them. */
 	sync_wait(e->sync_fd);
+	/* C2b: not dumpable, long before the plugin exists: it starts from
+	 * our memory and, in a user namespace, runs as our uid, so /proc/1's
+	 * environ, mem and maps would be open to it (its own exec makes it
+	 * dumpable again). Not before C2: the maps of a non-dumpable child
+	 * belong to root, and an unprivileged runner could not write them. */
+	privs_set_undumpable();
 	/* C3: private root; needs CAP_SYS_ADMIN in our namespaces. */
 	sandbox_build_root(l);
 	/* C3b: lo up needs CAP_NET_ADMIN in the new net namespace. */
@@ -219,8 +324,10 @@ static _Noreturn void child_enter(struct enter *e)
 		die_errno(PR_EXIT_RUNNER, "setsid");
 	/* C7: ids and capabilities, verified; mounts are done. */
 	privs_drop(&e->target);
-	/* C7b: a uid change clears the parent-death signal: arm it again,
+	/* C7b: a uid change clears the parent-death signal and sets
+	 * dumpability to fs.suid_dumpable (1 on some hosts): both again,
 	 * then re-check that the runner did not die in between. */
+	privs_set_undumpable();
 	rearm_pdeathsig(e->sync_fd);
 	/* C8: Landlock needs no_new_privs once capabilities are gone. */
 	privs_set_nnp();
@@ -234,7 +341,11 @@ static _Noreturn void child_enter(struct enter *e)
 	if (dup2(e->stdin_rd, STDIN_FILENO) < 0 || dup2(e->stdout_wr, STDOUT_FILENO) < 0)
 		die_errno(PR_EXIT_RUNNER, "stdio: dup2");
 	close_all_but(e->sync_fd, real_stderr);
-	/* C10a: start the plugin; we stay pid 1 of its namespace. Signals
+	/* C10a: the reaper needs no environment: the host's is wiped before
+	 * the plugin exists (a second layer under C2b; the plugin's envp is
+	 * a copy). */
+	reaper_forget_environment();
+	/* C10b: start the plugin; we stay pid 1 of its namespace. Signals
 	 * are blocked first so none sent in between is lost. */
 	reaper_block_signals();
 	struct plugin_start ps = { .e = e, .real_stderr = real_stderr };

@@ -7,6 +7,10 @@
 # 65534 (user namespace). Every file the attacks look for is world-readable
 # and the sockets are world-connectable, so only the sandbox stands between
 # the plugin and them; the listeners also count connections (must be 0).
+# The runner's environment holds a marker variable the policy does not pass
+# on: it must appear nowhere in what the plugins print (they read their pid
+# 1, the runner's reaper, through /proc/1/environ, maps and mem, and print
+# what they get).
 # Not root: the root half fails under PR_MUST_WORK=1 (CI), else skips.
 import os
 import pwd
@@ -26,6 +30,7 @@ POLICY = os.path.join(ROOT, "tests", "policies", "attack.json")
 ATTACK_C = os.path.join(BUILD, "tests", "plugins", "attack-escape")
 ATTACK_PY = os.path.join(ROOT, "tests", "plugins", "attack-escape.py")
 MARKER = "PR-SECRET-7f3a"
+ENV_MARKER = "PR-ENV-SECRET-%d-c41e" % os.getpid()
 NOBODY = 65534
 MUST_WORK = os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI")
 
@@ -33,14 +38,16 @@ C_ATTACKS = """read-secret read-tmp-outside read-root-file write-granted-readonl
 write-usr-create write-usr-existing mkdir-root connect-real-rpc connect-abstract-unix
 tcp-connect-localhost socket-af-packet socket-af-netlink proc-host-pids kill-pid1
 kill-runner kill-runner-sigterm ptrace-parent ptrace-runner ptrace-pid1 process-vm-readv
+proc1-environ proc1-maps proc1-mem
 mount unshare-user unshare-mount clone-newuser setns keyctl bpf userfaultfd
 perf_event_open io_uring_setup open_by_handle_at kexec_load init_module finit_module
 chroot mknod-device sethostname ioctl-tiocsti ioctl-tiocsti-highbits ioctl-tioclinux
 open-dev-tty personality-read-implies-exec personality-addr-no-randomize setuid-0
 setresuid-0 capset capabilities no-new-privs uid-0 fd-above-2 memory-beyond-as
 fork-bomb""".split()
-C_CHECKS = ["personality-query", "lightning-dir-grant-readable"]
-PY_ATTACKS = ["py-read-secret", "py-connect-real-rpc", "py-tcp-connect-localhost", "py-setuid-0"]
+C_CHECKS = ["personality-query", "lightning-dir-grant-readable", "own-proc-readable"]
+PY_ATTACKS = ["py-read-secret", "py-connect-real-rpc", "py-tcp-connect-localhost",
+              "py-proc1-environ", "py-proc1-maps", "py-proc1-mem", "py-setuid-0"]
 PY_CHECKS = ["python-ran"]
 
 n = 0
@@ -154,8 +161,10 @@ def run_runner(scene, plugin_argv, as_nobody, timeout=60):
     own pid (the shell execs it). stdin stays open until the plugin is done
     so the relay's EOF path plays no part. Returns (status, stderr text)."""
     cmd = ["/bin/sh", "-c", 'exec "$0" "$@" --runner $$', PR_BIN, "--policy", POLICY] + plugin_argv
+    env = dict(os.environ, PR_ESCAPE_ENV_MARKER=ENV_MARKER)
     p = subprocess.Popen(cmd, cwd=scene.ld, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, preexec_fn=drop_to_nobody if as_nobody else None)
+                         stderr=subprocess.PIPE, env=env,
+                         preexec_fn=drop_to_nobody if as_nobody else None)
     timer = threading.Timer(timeout, p.kill)
     timer.start()
     err = p.stderr.read().decode("utf-8", "replace")
@@ -179,6 +188,10 @@ def check_lines(err, attacks, checks, label):
     for c in checks:
         ok("CHECK %s ok" % c in err, "%s: sanity check %s" % (label, c))
     ok("ATTACKS DONE" in err, "%s: the plugin ran every attack to the end" % label)
+    leaked = [l for l in err.splitlines() if ENV_MARKER in l]
+    if not ok(not leaked, "%s: nothing the plugin printed holds the runner's environment"
+              % label):
+        diag("\n".join(leaked[:5]))
 
 
 def scenario(as_nobody):

@@ -4,7 +4,9 @@
 # under policies/default.json; C programs run under the default profile (as
 # root and as uid 65534); loopback networking works inside and reaches
 # nothing outside; exec.sha256 pins the file that runs (#! scripts too);
-# an unknown syscall name is a policy error (125); SIGKILL of the runner
+# an unknown syscall name is a policy error (125); a #! script whose
+# interpreter is not in the sandbox is 126 with one line naming it and the
+# fix (the plugin was found: not 127); SIGKILL of the runner
 # leaves nothing of the sandbox alive; SIGTERM to the reaper reaches the
 # plugin (128+15); `check` describes the sandbox; a lightning_dir grant is
 # never reached through a symbolic link, no read_only/read_write path
@@ -210,6 +212,36 @@ def sha_pinning(as_nobody):
     is_(st, 126, "%s: sha256 mismatch exits 126" % lab)
     ok("pinned-ran" not in err, "%s: nothing of the mismatching plugin ran" % lab)
     shutil.rmtree(d)
+
+
+def missing_interpreter(as_nobody):
+    # The script exists; what exec cannot find is its interpreter: not
+    # "plugin not found" (127) but "not executable" (126), and the one line
+    # names the interpreter and the fix.
+    lab = label(as_nobody)
+    d = tempdir("pr-sbx-interp-")
+    os.chmod(d, 0o755)
+    no_usr = base_policy()
+    no_usr["sandbox"]["filesystem"]["read_only"] = ["/lib", "/lib64"]
+    cases = (("#!/usr/bin/python3", "/usr/bin/python3", "/usr/bin", no_usr,
+              "a policy without /usr"),
+             ("#!/nonexistent/python -u", "/nonexistent/python", "/nonexistent", base_policy(),
+              "an interpreter the host has not either"))
+    for i, (line, interp, fixdir, pol, what) in enumerate(cases):
+        script = os.path.join(d, "interp%d.py" % i)
+        with open(script, "w") as f:
+            f.write(line + "\nprint('interp-ran')\n")
+        os.chmod(script, 0o755)
+        st, out, err = run(write_policy(pol), [script], as_nobody)
+        is_(st, 126, "%s: #! interpreter missing (%s): exit 126, not 127" % (lab, what))
+        lines = [l for l in err.splitlines() if " start: " not in l]
+        prefix = "plugin-runner: %s: exec %s: " % (os.path.basename(script), script)
+        ok(len(lines) == 1 and lines[0].startswith(prefix) and
+           ("its interpreter %s is not in the sandbox" % interp) in lines[0] and
+           ("(add %s or a directory above it to sandbox.filesystem.read_only" % fixdir)
+           in lines[0] and lines[0].endswith(")"),
+           "%s: one line names the interpreter %s and the fix" % (lab, interp)) or diag(err)
+        ok("interp-ran" not in out + err, "%s: nothing of the script ran" % lab)
 
 
 def unknown_syscall():
@@ -517,8 +549,9 @@ for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, che
            lightning_dir_never_bound, userns_disabled]:
     prtest.case(fn)
 for m in modes():
-    for fn in (c_default_profile, node_default_profile, loopback, sha_pinning, sigkill_runner,
-               ld_grant_symlinks, binds_inside_lightning_dir, secrets_by_identity):
+    for fn in (c_default_profile, node_default_profile, loopback, sha_pinning,
+               missing_interpreter, sigkill_runner, ld_grant_symlinks,
+               binds_inside_lightning_dir, secrets_by_identity):
         prtest.case(lambda: fn(m))
 if not IS_ROOT:
     if os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI"):

@@ -11,8 +11,12 @@
  *   --tcp PORT        a TCP listener on 127.0.0.1
  *   --runner PID      the runner's host pid
  *   --marker TEXT     content the secret files hold
+ * What it reads of its pid 1 (the runner's reaper) it also prints, as
+ * "LEAK <name> <text>" lines, so the test can look for the runner's
+ * environment in it.
  * Built without libraries (Makefile), so raw syscalls where libc has no
  * wrapper. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +186,103 @@ static void a_pids(void)
 	char buf[16];
 	struct iovec local = { buf, sizeof(buf) }, remote = { (void *)0x400000, sizeof(buf) };
 	sc("process-vm-readv", syscall(SYS_process_vm_readv, 1, &local, 1, &remote, 1, 0));
+}
+
+/* Print the printable runs of 4 or more bytes of buf, one LEAK line each. */
+static void leak(const char *name, const char *buf, size_t n)
+{
+	int lines = 0;
+	for (size_t i = 0; i < n && lines < 2000;) {
+		while (i < n && !isprint((unsigned char)buf[i]))
+			i++;
+		size_t s = i;
+		while (i < n && isprint((unsigned char)buf[i]))
+			i++;
+		if (i - s >= 4) {
+			dprintf(2, "LEAK %s %.*s\n", name, (int)(i - s > 400 ? 400 : i - s), buf + s);
+			lines++;
+		}
+	}
+}
+
+/* Read up to n bytes of `path` into buf; -errno when it cannot. */
+static ssize_t slurp(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = read(fd, buf + got, n - got);
+		if (k < 0) {
+			k = -errno;
+			close(fd);
+			return got ? (ssize_t)got : k;
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	return (ssize_t)got;
+}
+
+/* Our pid 1 is the runner's reaper: a copy of the runner's memory, with
+ * the host's environment in it. /proc/1/environ, maps and mem must give
+ * nothing; our own /proc/self must stay readable (a sanity line). */
+static void a_reaper(void)
+{
+	static char buf[1 << 16];
+	ssize_t k = slurp("/proc/1/environ", buf, sizeof(buf));
+	size_t nonzero = 0;
+	for (ssize_t i = 0; i < k; i++)
+		nonzero += buf[i] != 0;
+	report("proc1-environ", nonzero > 0, "%zd bytes, %zu not NUL%s%s", k < 0 ? 0 : k,
+	       nonzero, k < 0 ? ": " : "", k < 0 ? strerror((int)-k) : "");
+	if (k > 0)
+		leak("proc1-environ", buf, (size_t)k);
+
+	unsigned long first = 0, env_start = 0, env_end = 0;
+	k = slurp("/proc/1/maps", buf, sizeof(buf) - 1);
+	report("proc1-maps", k > 0, "%zd bytes%s%s", k < 0 ? 0 : k, k < 0 ? ": " : "",
+	       k < 0 ? strerror((int)-k) : "");
+	if (k > 0) {
+		buf[k] = '\0';
+		first = strtoul(buf, NULL, 16);
+		leak("proc1-maps", buf, (size_t)k);
+	}
+	/* where the environment lies (fields 50, 51), when we may see it */
+	k = slurp("/proc/1/stat", buf, sizeof(buf) - 1);
+	char *p = k > 0 ? (buf[k] = '\0', strrchr(buf, ')')) : NULL;
+	for (int field = 2; p && *p && field < 51; field++) {
+		p = strchr(p + 1, ' ');
+		if (p && field + 1 == 50)
+			env_start = strtoul(p + 1, NULL, 10);
+		if (p && field + 1 == 51)
+			env_end = strtoul(p + 1, NULL, 10);
+	}
+	int fd = open("/proc/1/mem", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		report("proc1-mem", 0, "open: %s", strerror(errno));
+	} else {
+		unsigned long at = env_start ? env_start : first;
+		size_t len = env_start && env_end > env_start ? env_end - env_start : 4096;
+		if (len > sizeof(buf))
+			len = sizeof(buf);
+		k = pread(fd, buf, len, (off_t)at);
+		report("proc1-mem", 1, "opened; pread %zu at 0x%lx: %zd %s", len, at, k,
+		       k < 0 ? strerror(errno) : "bytes");
+		if (k > 0)
+			leak("proc1-mem", buf, (size_t)k);
+		close(fd);
+	}
+
+	k = slurp("/proc/self/environ", buf, sizeof(buf));
+	fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	dprintf(2, "CHECK own-proc-readable %s (environ %zd, mem %s)\n",
+		k > 0 && fd >= 0 ? "ok" : "failed", k, fd >= 0 ? "opened" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 static void a_kernel(void)
@@ -387,6 +488,7 @@ int main(int argc, char **argv)
 	a_files();
 	a_sockets();
 	a_pids();
+	a_reaper();
 	a_kernel();
 	a_tty();
 	a_personality();

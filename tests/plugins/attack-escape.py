@@ -57,6 +57,28 @@ def tcp():
         s.close()
 
 
+def reaper_proc():
+    # pid 1 is the runner's reaper, a copy of the runner's memory: its
+    # environ and maps must give nothing, its mem must not open. What is
+    # read is printed (LEAK lines) for the test to search.
+    for name, path in (("py-proc1-environ", "/proc/1/environ"), ("py-proc1-maps", "/proc/1/maps")):
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            report(name, False, "%s: %s" % (path, e.strerror))
+            continue
+        report(name, data.strip(b"\0") != b"", "%s: read %d bytes" % (path, len(data)))
+        for chunk in data.replace(b"\0", b"\n").decode("latin-1").splitlines():
+            if chunk:
+                sys.stderr.write("LEAK %s %s\n" % (name, chunk[:400]))
+    try:
+        open("/proc/1/mem", "rb").close()
+        report("py-proc1-mem", True, "/proc/1/mem opened")
+    except OSError as e:
+        report("py-proc1-mem", False, "/proc/1/mem: " + e.strerror)
+
+
 def setuid0():
     try:
         os.setuid(0)
@@ -68,6 +90,7 @@ def setuid0():
 read_secret()
 connect_rpc()
 tcp()
+reaper_proc()
 setuid0()
 sys.stderr.write("CHECK python-ran ok\n")
 sys.stderr.write("ATTACKS DONE\n")
