@@ -9,6 +9,8 @@
 
 struct learn;
 
+struct exposure;
+
 struct relay_cfg {
 	const struct policy *pol;
 	struct child *child;
@@ -16,6 +18,7 @@ struct relay_cfg {
 	bool audit;
 	double grace;		/* seconds between closing the plugin's stdin and SIGKILL */
 	struct learn *learn;	/* may be NULL */
+	const struct exposure *exposure;	/* what the sandbox binds; may be NULL */
 };
 
 /* Run until the plugin is gone; returns the runner's exit status. */

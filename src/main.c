@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "envbuild.h"
+#include "exposure.h"
 #include "exitcodes.h"
 #include "learn.h"
 #include "log.h"
@@ -127,6 +128,10 @@ static int cmd_run(const struct cli *c)
 	if (ldfd < 0)
 		die_errno(PR_EXIT_RUNNER, "cannot open the working directory (lightningd runs plugins in its lightning-dir)");
 
+	/* before spawn_plugin confines the runner: it may then only stat */
+	struct exposure exposure;
+	exposure_collect(&exposure, pol, real);
+
 	struct launch l = {
 		.pol = pol, .plugin_path = real, .plugin_fd = plugin_fd,
 		.argv = argv, .envp = envp, .lightning_dirfd = ldfd,
@@ -140,7 +145,7 @@ static int cmd_run(const struct cli *c)
 
 	struct relay_cfg rc = {
 		.pol = pol, .child = &child, .pidfd = pidfd, .audit = audit,
-		.grace = c->grace, .learn = learn,
+		.grace = c->grace, .learn = learn, .exposure = &exposure,
 	};
 	int status = relay_run(&rc);
 	if (learn)
@@ -148,6 +153,7 @@ static int cmd_run(const struct cli *c)
 	log_info("exit status %d", status);
 #if defined(PR_SANITIZED)
 	learn_free(learn);
+	exposure_free(&exposure);
 	for (char **e = envp; *e; e++)
 		free(*e);
 	free(envp);

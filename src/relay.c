@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "canonworker.h"
 #include "evset.h"
+#include "exposure.h"
 #include "exitcodes.h"
 #include "framer.h"
 #include "gate.h"
@@ -58,6 +59,7 @@ struct relay {
 	double flush_deadline;
 	int status;		/* exit status once child_gone */
 	bool refused;
+	bool upstream_judged;	/* the socket lightningd named was checked */
 	bool trimmed;		/* start-up pages given back (memtrim) */
 	struct pipe_width plug_out_w, host_out_w;	/* wide for big messages */
 	struct canon_worker *worker;	/* NULL until a big message (or none) */
@@ -157,6 +159,26 @@ static void on_plugin_stdout_closed(struct relay *r)
 	kill_at(r, now_s() + MUTE_SECONDS, "it closed its stdout and still runs");
 }
 
+/* lightningd's socket, named at init, must not be in the sandbox's view:
+ * a plugin that could connect to it would pass no rule of the policy.
+ * Judged once; in view, the plugin is ended and the runner exits 125. */
+static bool upstream_hidden(struct relay *r, const char *up)
+{
+	const char *via;
+
+	if (r->upstream_judged)
+		return !r->refused;
+	r->upstream_judged = true;
+	if (!r->cfg->exposure || !exposure_reaches(r->cfg->exposure, up, &via))
+		return true;
+	log_error("lightningd's RPC socket %s is inside %s, which the policy binds into the "
+		  "sandbox: the plugin could call lightningd past every rpc rule (take %s out "
+		  "of the policy, or move the socket with lightningd's rpc-file)", up, via, via);
+	r->refused = true;
+	kill_plugin(r, "lightningd's socket is in its view");
+	return false;
+}
+
 /* ---- reading ---- */
 
 static void on_host_frames(struct relay *r)
@@ -188,7 +210,7 @@ static void on_host_frames(struct relay *r)
 			return;
 		}
 		const char *up = gate_upstream_path(r->gate);
-		if (up)
+		if (up && upstream_hidden(r, up))
 			rpcproxy_set_upstream(r->rpc, up);
 	}
 }

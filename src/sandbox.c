@@ -267,10 +267,14 @@ static void plan_path(struct plan *pl, const char *path, bool rw, const char *ke
 	/* Nor anything inside it by a path, which would skip the checks a
 	 * lightning_dir grant gets. (The plugin's own directory may lie
 	 * there: it holds what the operator installed, never the node's.) */
-	if (key && beneath_lightning_dir(parent))
-		die(PR_EXIT_RUNNER, "mounts: %s path %s is inside the lightning-dir, which "
-		    "the plugin must not see (grant what it needs there by name with "
-		    "filesystem.lightning_dir)", key, path);
+	if (key && beneath_lightning_dir(parent)) {
+		/* named: run by hand from /, every path would be inside */
+		char cwd[PATH_MAX];
+		die(PR_EXIT_RUNNER, "mounts: %s path %s is inside the lightning-dir (%s, the "
+		    "directory lightningd starts plugins in), which the plugin must not see "
+		    "(grant what it needs there by name with filesystem.lightning_dir)", key,
+		    path, getcwd(cwd, sizeof(cwd)) ? cwd : "the working directory");
+	}
 	if (key && ld_never_granted_alias(&st, alias, sizeof(alias)))
 		die(PR_EXIT_RUNNER, "mounts: %s path %s is the lightning-dir's %s under another "
 		    "name (a hard link), which the plugin must not see (remove it from the "

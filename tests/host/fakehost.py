@@ -480,7 +480,7 @@ class Host:
     """
 
     def __init__(self, cmd, env=None, developer=False, rpc=True, timeout=DEFAULT_TIMEOUT,
-                 keep_env=True):
+                 keep_env=True, rpc_at=None):
         self.cmd = list(cmd)
         self.timeout = timeout
         self.developer = developer
@@ -495,7 +495,10 @@ class Host:
             for p in (self.basedir, self.lightning_dir,
                       os.path.join(self.lightning_dir, "hsm_secret")):
                 _own(p)
-        self.rpc_path = os.path.join(self.lightning_dir, "lightning-rpc")
+        # rpc_at: the socket at that absolute path instead (lightningd's
+        # rpc-file option), named so in init
+        self.rpc_file = rpc_at or "lightning-rpc"
+        self.rpc_path = rpc_at or os.path.join(self.lightning_dir, "lightning-rpc")
         # rpc="late": the socket appears only when init is sent (ld creates
         # it after getmanifest), rpc=False: never.
         self.rpc_late = rpc == "late"
@@ -738,7 +741,7 @@ class Host:
         return self.wait_response(rid, timeout)
 
     def init_params(self, options=None, startup=True, proxy=None):
-        conf = {"lightning-dir": self.lightning_dir, "rpc-file": "lightning-rpc",
+        conf = {"lightning-dir": self.lightning_dir, "rpc-file": self.rpc_file,
                 "startup": startup, "network": "regtest"}
         if proxy:
             conf["proxy"] = proxy

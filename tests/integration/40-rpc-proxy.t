@@ -6,8 +6,11 @@
 # the command it checks; params constraints (-32602); rate limits (-32000);
 # pipelining, per-connection `notifications`, a 50 MB response, a socket
 # that appears only at init.
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
@@ -194,8 +197,51 @@ def sandboxed_cannot_reach_real_socket():
         h.wait_exit()
 
 
+def socket_in_view():
+    # lightningd's rpc-file can put its socket outside the lightning-dir.
+    # If the policy binds a directory that holds it, the plugin could
+    # connect past the proxy (a read-only mount and Landlock do not govern
+    # connect()): the runner ends the plugin at init and exits 125. Checked
+    # through a symlinked spelling too; a socket out of view works.
+    base = tempfile.mkdtemp(prefix="prsock-")
+    atexit.register(shutil.rmtree, base, True)
+    os.chmod(base, 0o755)
+    os.mkdir(os.path.join(base, "run"), 0o755)
+    os.symlink(os.path.join(base, "run"), os.path.join(base, "link"))
+    sock = os.path.join(base, "run", "lightning-rpc")
+    for name, bound, rpc_at in (("bound directory", "run", sock),
+                                ("bound directory, socket named through a link", "run",
+                                 os.path.join(base, "link", "lightning-rpc")),
+                                ("its parent bound", ".", sock)):
+        ro = BASE_POLICY["sandbox"]["filesystem"]["read_only"] + [
+            os.path.normpath(os.path.join(base, bound))]
+        pol = policy(sandbox={"network": "none", "filesystem": {"read_only": ro}})
+        with runner(GOOD, pol, rpc_at=rpc_at) as h:
+            h.start()
+            h.getmanifest()
+            rid = h.next_id("init")
+            h.send({"jsonrpc": "2.0", "id": rid, "method": "init",
+                    "params": h.init_params()})
+            try:
+                h.wait_stdout_eof(10)
+                eof = True
+            except HostTimeout:
+                eof = False
+            ok(eof, "%s: the runner ends at init" % name)
+            is_(h.wait_exit(), 125, "%s: exit 125" % name)
+            ok(stderr_has(h, "is inside %s" % os.path.normpath(os.path.join(base, bound))),
+               "%s: the runner says which path shows it" % name)
+            is_(h.rpc.requests, [], "%s: nothing reached lightningd" % name)
+        if os.path.exists(sock):
+            os.unlink(sock)
+    with started(policy(), rpc_at=sock) as h:
+        ok("result" in callrpc(h, "getinfo"), "a socket out of the sandbox's view: proxied")
+        h.close_stdin()
+        h.wait_exit()
+
+
 for c in (allowed_and_denied, exact_grants, deny_wins, check_wrapped, datastore_params,
           rate_limit, pipelining_and_notifications, huge_response, late_socket,
-          sandboxed_cannot_reach_real_socket):
+          sandboxed_cannot_reach_real_socket, socket_in_view):
     case(c)
 done()
