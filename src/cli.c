@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "cli.h"
 
 #define DEFAULT_GRACE 5.0
@@ -23,10 +24,29 @@ const char *cli_usage(void)
 	return usage;
 }
 
-static bool env_flag(const char *name)
+/* An on/off variable: unset or empty is off; 1/true/yes/on and
+ * 0/false/no/off say so; anything else is an error, not a guess: AUDIT=false
+ * read as "set, so on" would turn the policy off for an operator who asked
+ * the opposite. */
+static int env_flag(const char *name, bool *on, char *err, size_t errlen)
 {
+	static const char *const yes[] = { "1", "true", "yes", "on", NULL };
+	static const char *const no[] = { "0", "false", "no", "off", NULL };
 	const char *v = getenv(name);
-	return v && *v && strcmp(v, "0") != 0;
+
+	*on = false;
+	if (!v || !*v)
+		return 0;
+	for (size_t i = 0; no[i]; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	for (size_t i = 0; yes[i]; i++)
+		if (strcasecmp(v, yes[i]) == 0) {
+			*on = true;
+			return 0;
+		}
+	snprintf(err, errlen, "%s=%.64s is neither on nor off (use 1 or 0)", name, v);
+	return -1;
 }
 
 static int parse_grace(const char *s, double *out)
@@ -66,8 +86,9 @@ int cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errlen)
 	c->policy_file = getenv("PLUGIN_RUNNER_POLICY");
 	c->policy_dir = getenv("PLUGIN_RUNNER_POLICY_DIR");
 	c->learn_file = getenv("PLUGIN_RUNNER_LEARN");
-	c->audit = env_flag("PLUGIN_RUNNER_AUDIT");
-	c->verbose = env_flag("PLUGIN_RUNNER_VERBOSE");
+	if (env_flag("PLUGIN_RUNNER_AUDIT", &c->audit, err, errlen) < 0 ||
+	    env_flag("PLUGIN_RUNNER_VERBOSE", &c->verbose, err, errlen) < 0)
+		return -1;
 	c->grace = DEFAULT_GRACE;
 	if (c->policy_file && !*c->policy_file)
 		c->policy_file = NULL;

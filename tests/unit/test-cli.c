@@ -50,6 +50,17 @@ int main(void)
 	setenv("PLUGIN_RUNNER_AUDIT", "0", 1);
 	parse(&c, err, 2, a3);
 	ok(!c.audit, "PLUGIN_RUNNER_AUDIT=0 is off");
+	/* permissive mode is never a guess: false means off, junk is refused */
+	setenv("PLUGIN_RUNNER_AUDIT", "false", 1);
+	is_int(parse(&c, err, 2, a3), 0, "PLUGIN_RUNNER_AUDIT=false parses");
+	ok(!c.audit, "PLUGIN_RUNNER_AUDIT=false is off");
+	setenv("PLUGIN_RUNNER_AUDIT", "Yes", 1);
+	parse(&c, err, 2, a3);
+	ok(c.audit, "PLUGIN_RUNNER_AUDIT=Yes is on");
+	setenv("PLUGIN_RUNNER_AUDIT", "disabled", 1);
+	is_int(parse(&c, err, 2, a3), -1, "PLUGIN_RUNNER_AUDIT=disabled is refused");
+	ok(strstr(err, "PLUGIN_RUNNER_AUDIT=disabled") && strstr(err, "(use 1 or 0)"),
+	   "... saying so: %s", err);
 	unsetenv("PLUGIN_RUNNER_POLICY_DIR");
 	unsetenv("PLUGIN_RUNNER_AUDIT");
 
