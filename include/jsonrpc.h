@@ -123,6 +123,9 @@ bool jspan_str_eq_case(const char *canon, struct jspan s, const char *text);
 /* The string at s, decoded, as a malloc'd C string; NULL if s is not a
  * string or has an escape (an escaped control character or quote). */
 char *jspan_strdup(const char *canon, struct jspan s);
+/* The same with every escape decoded (canonical text holds no \u0000, so
+ * the C string is the whole value); NULL if s is not a string. */
+char *jspan_string(const char *canon, struct jspan s);
 
 /* Lenient look into a frame that failed strict decoding (host side:
  * lightningd relays client bytes verbatim). Finds the first top-level "id"

@@ -15,6 +15,7 @@
 #include "framer.h"
 #include "gate.h"
 #include "hookreply.h"
+#include "initrewrite.h"
 #include "jsonrpc.h"
 #include "learn.h"
 #include "log.h"
@@ -202,31 +203,29 @@ static bool topic_registered(const struct gate *g, const char *topic)
 /* ---- host -> plugin ---- */
 
 /* init: the plugin sees its private directory and the proxy socket, never
- * the real paths; no proxy settings unless it has the host's network. */
-static int rewrite_init(struct gate *g, json_t *params)
+ * the real paths; no proxy settings unless it has the host's network.
+ * Rewritten on the canonical text (initrewrite.c), so every other byte,
+ * numbers included, is lightningd's. */
+static int rewrite_init(struct gate *g, const struct rpcmsg *m, struct buf *to_plugin)
 {
-	json_t *conf = json_is_object(params) ? json_object_get(params, "configuration") : NULL;
-	if (!json_is_object(conf))
-		return -1;
-	const char *ldir = json_string_value(json_object_get(conf, "lightning-dir"));
-	const char *rpcf = json_string_value(json_object_get(conf, "rpc-file"));
-	if (!ldir || !rpcf)
+	struct init_facts f;
+	bool keep_proxy = g->pol->sandbox.network == POL_NET_HOST;
+
+	if (init_rewrite(m->canon, m->canon_len, m->params_span, keep_proxy,
+			 SANDBOX_LIGHTNING_DIR, SANDBOX_RPC_PATH, to_plugin, &f) < 0)
 		return -1;
 	free(g->upstream);
-	g->upstream = rpcf[0] == '/' ? xstrdup(rpcf) : xasprintf("%s/%s", ldir, rpcf);
-	const char *net = json_string_value(json_object_get(conf, "network"));
+	g->upstream = f.rpc_file[0] == '/' ? xstrdup(f.rpc_file)
+		: xasprintf("%s/%s", f.lightning_dir, f.rpc_file);
 	free(g->network);
-	g->network = net ? xstrdup(net) : NULL;
+	g->network = f.network;
+	f.network = NULL;
 	memo_forget(g);
-	json_object_set_new(conf, "lightning-dir", json_string(SANDBOX_LIGHTNING_DIR));
-	json_object_set_new(conf, "rpc-file", json_string(SANDBOX_RPC_PATH));
-	if (g->pol->sandbox.network != POL_NET_HOST) {
-		if (json_object_get(conf, "proxy"))
-			log_info("init: proxy setting dropped (sandbox.network is not host)");
-		json_object_del(conf, "proxy");
-		json_object_del(conf, "torv3-enabled");
-		json_object_del(conf, "always_use_proxy");
-	}
+	struct jspan conf, proxy;
+	if (!keep_proxy && jspan_member(m->canon, m->params_span, "configuration", &conf) &&
+	    jspan_member(m->canon, conf, "proxy", &proxy))
+		log_info("init: proxy setting dropped (sandbox.network is not host)");
+	init_facts_free(&f);
 	return 0;
 }
 
@@ -257,7 +256,7 @@ static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 				    "plugin-runner: init out of order");
 			return;
 		}
-		if (!rpcmsg_dom(m) || rewrite_init(g, m->params) < 0) {
+		if (rewrite_init(g, m, io->to_plugin) < 0) {
 			log_deny("host: init without configuration.lightning-dir/rpc-file");
 			reply_error(io, id, idlen, -32602, method, "init.configuration",
 				    "plugin-runner: init has no usable configuration");
@@ -265,7 +264,6 @@ static void host_request(struct gate *g, struct rpcmsg *m, struct gate_io *io)
 		}
 		g->state = ST_INIT_ASKED;
 		pend_add(g, m, PEND_INIT, method);
-		jsonrpc_emit_json(io->to_plugin, m->root);
 		return;
 	}
 	if (g->have_reg && hook_known(method)) {

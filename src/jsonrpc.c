@@ -121,6 +121,20 @@ char *jspan_strdup(const char *canon, struct jspan s)
 	return xstrndup(canon + s.off + 1, s.len - 2);
 }
 
+char *jspan_string(const char *canon, struct jspan s)
+{
+	if (!jspan_is_string(canon, s))
+		return NULL;
+	const char *p = canon + s.off + 1;
+	size_t n = s.len - 2, i = 0, k = 0;
+	char *o = xmalloc(n + 1);	/* decoding never lengthens */
+
+	while (i < n)
+		o[k++] = (char)cstr_next(p, &i);
+	o[k] = '\0';
+	return o;
+}
+
 /* ---- strict decoding ---- */
 
 /* A canonical integer lexeme within int64 (what jansson holds as an

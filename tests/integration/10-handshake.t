@@ -80,6 +80,28 @@ def init_rewritten():
         is_(h.wait_exit(), 0, "exit 0")
 
 
+def init_numbers_byte_exact():
+    # init is rewritten (its paths), but every other byte is lightningd's:
+    # numbers a tree would change reach the plugin as written (SPEC 5).
+    pol = policy(manifest={"options": ["hostile-*"]})
+    with runner(HOSTILE, pol) as h:
+        h.start()
+        h.getmanifest()
+        rid = h.next_id("init")
+        params = compact(h.init_params()).replace(
+            b'"options":{}', b'"options":{"hostile-n":18446744073709551615,"hostile-r":1.10,'
+                             b'"hostile-z":-0,"hostile-e":1E400,"hostile-i":-9223372036854775808}')
+        h.send_raw(b'{"jsonrpc":"2.0","id":' + compact(rid) + b',"method":"init","params":' +
+                   params + b'}\n\n')
+        h.wait_response(rid)
+        raw = h.request("hello", ["raw"]).json["result"]["raw"]
+        for lexeme in ("18446744073709551615", "1.10", "-0,", "1E400", "-9223372036854775808"):
+            ok('":%s' % lexeme in raw, "init: %s reaches the plugin as written" % lexeme.rstrip(","))
+        like(raw, '"rpc-file":"/lightning-dir/lightning-rpc"', "init: and the paths are the sandbox's")
+        h.close_stdin()
+        h.wait_exit()
+
+
 def argv_order():
     with runner([GOOD, "--dev-debug-self", "--developer"]) as h:
         h.start()
@@ -139,7 +161,8 @@ def db_write_before_init():
         is_(h.wait_exit(), 0, "exit 0")
 
 
-for c in (manifest_same_as_direct, runs_as_the_hosts_user, init_rewritten, argv_order,
+for c in (manifest_same_as_direct, runs_as_the_hosts_user, init_rewritten,
+          init_numbers_byte_exact, argv_order,
           lightningd_env_from_host, pyln_refuses_without_env, plugin_start_prefix,
           db_write_before_init):
     case(c)
