@@ -232,7 +232,7 @@ def wide_progress():
     # A progress notification is judged on a tree, which takes 30-80 times
     # the bytes of small values (8 MB of them took 181 MB). Beyond 100000
     # values it is dropped unread, not built.
-    with runner(HOSTILE, policy(sandbox={"limits": {"message": "8M"}})) as h:
+    with runner(HOSTILE, policy(sandbox={"limits": {"message": "8M"}}), env=MEMORY_ENV) as h:
         h.start()
         h.handshake()
         pid = h.proc.pid
@@ -243,8 +243,8 @@ def wide_progress():
         is_([m for m in h.notifications("progress")], [], "the wide progress never reaches the host")
         ok(stderr_has(h, "too many to judge"), "the runner says why")
         hwm = vm_kib(pid, "VmHWM")
-        ok(hwm - base < 40 * 1024, "the runner's peak memory stays within a few times the "
-           "6 MB message (%d KiB over %d)" % (hwm - base, base))
+        ok(hwm - base < 40 * 1024 * MEM_SCALE, "the runner's peak memory stays within a few "
+           "times the 6 MB message (%d KiB over %d)" % (hwm - base, base))
         h.close_stdin()
         h.wait_exit()
 

@@ -74,7 +74,7 @@ def wide_request(method, n, code, why):
     # where its params must be judged and it holds too many values.
     pol = policy(rpc={"allow": ["getinfo", "check"]},
                  sandbox={"limits": {"message": "8M"}})
-    with runner([HOSTILE], pol) as h:
+    with runner([HOSTILE], pol, env=MEMORY_ENV) as h:
         h.start()
         h.handshake()
         pid = h.proc.pid
@@ -85,7 +85,7 @@ def wide_request(method, n, code, why):
              "%s of %d objects: answered %d, to its id (%r)" % (method, n, code, reply[:160]))
         like(reply, why, "%s: the answer says why" % method)
         hwm = status(pid, "VmHWM")
-        ok(hwm is not None and hwm - base < 40 * 1024,
+        ok(hwm is not None and hwm - base < 40 * 1024 * MEM_SCALE,
            "%s: the runner's peak memory stays within a few times the 8 MB request "
            "(%s KiB over %s)" % (method, hwm - base, base))
         ok(h.alive(), "%s: the runner is still running" % method)
@@ -118,7 +118,7 @@ def denials_while_big_answer():
     # a plugin that writes requests and reads slowly must not make them
     # pile up in the runner.
     pol = policy(rpc={"allow": ["listchannels"]})
-    with runner([HOSTILE], pol) as h:
+    with runner([HOSTILE], pol, env=MEMORY_ENV) as h:
         h.start()
         h.handshake()
         pid = h.proc.pid
@@ -126,7 +126,7 @@ def denials_while_big_answer():
         res = r.json.get("result", {})
         ok(res.get("got", 0) > 50 * 1000 * 1000, "the big answer came through (%s)" % res)
         hwm = status(pid, "VmHWM")
-        ok(hwm is not None and hwm < 64 * 1024,
+        ok(hwm is not None and hwm < 64 * 1024 * MEM_SCALE,
            "the runner's peak memory stays bounded (%s KiB, %s bytes of requests sent)"
            % (hwm, res.get("sent")))
 
