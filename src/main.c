@@ -19,6 +19,7 @@
 #include "learn.h"
 #include "log.h"
 #include "policy.h"
+#include "privs.h"
 #include "relay.h"
 #include "sandbox.h"
 #include "shim.h"
@@ -83,6 +84,12 @@ static int cmd_check(const struct cli *c)
 	if (policy_load_fd(path, fd, &pol, &err) < 0)
 		die(PR_EXIT_RUNNER, "%s", err.msg);
 	close(fd);
+	/* As root, a run switches to sandbox.user: a name that is not an
+	 * unprivileged account here fails that run, so it fails check too. */
+	if (geteuid() == 0) {
+		struct privs_target target;
+		privs_resolve(pol, &target);
+	}
 	json_t *out = json_object();
 	json_object_set_new(out, "policy-file", json_string(path));
 	json_object_set_new(out, "sha256", json_string(pol->sha256));
@@ -190,12 +197,9 @@ int main(int argc, char **argv)
 	log_init("-", LOG_INFO);
 	if (cli_parse(argc, argv, &c, err, sizeof(err)) < 0)
 		die(PR_EXIT_RUNNER, "%s", err);
-	if (c.plugin) {
-		char *copy = xstrdup(c.plugin);
-		log_set_name(basename(copy));
-		free(copy);
-	}
-	log_init(NULL, c.verbose ? LOG_DEBUG : LOG_INFO);
+	/* Every line names the plugin, or `check` checking a policy file */
+	log_init(c.cmd == CMD_CHECK && !c.plugin ? "check" : "-",
+		 c.verbose ? LOG_DEBUG : LOG_INFO);
 	if (c.plugin) {
 		char *copy = xstrdup(c.plugin);
 		log_set_name(basename(copy));

@@ -13,6 +13,7 @@ import sys
 import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
+import prtest  # noqa: E402
 
 
 def run(args, env=None, **kw):
@@ -43,6 +44,25 @@ def check_bad():
     like(err, p + ":3:", "check: the error names file:line")
     like(err, "rpc.alow", "check: the error names the key")
     is_(len(err.strip().splitlines()), 1, "check: one line")
+    ok(err.startswith("plugin-runner: check: "), "check: the line says it is check's (%r)" % err)
+
+
+def check_user():
+    # As root a run switches to sandbox.user: what that run would refuse,
+    # check refuses too, with the run's line.
+    if os.geteuid() != 0:
+        print("ok %d # skip check_user: not root" % (prtest._n + 1))
+        prtest._n += 1
+        return
+    d = tempfile.mkdtemp(prefix="prcli-")
+    for user, why in (("root", "is root"), ("pr-no-such-user", "no such user")):
+        p = os.path.join(d, user + ".json")
+        with open(p, "w") as f:
+            json.dump({"plugin-runner": 1, "sandbox": {"user": user}}, f)
+        os.chmod(p, 0o644)
+        r = run(["check", "--policy", p])
+        is_(r.returncode, 125, "check: sandbox.user %s: exit 125" % user)
+        like(r.stderr.decode(), why, "check: sandbox.user %s: %s" % (user, why))
 
 
 def shim():
@@ -121,6 +141,6 @@ def version_help():
     is_(r.returncode, 125, "no plugin: exit 125")
 
 
-for c in (check_ok, check_bad, shim, learn, learn_not_a_file, version_help):
+for c in (check_ok, check_bad, check_user, shim, learn, learn_not_a_file, version_help):
     case(c)
 done()
