@@ -150,6 +150,25 @@ def policy(**over):
     return p
 
 
+def stdout_ends(h, timeout):
+    """True if the runner's stdout reaches EOF within timeout seconds (it
+    ended, or is ending, the session)."""
+    try:
+        h.wait_stdout_eof(timeout)
+        return True
+    except HostTimeout:
+        return False
+
+
+def proc_status_kib(pid, key):
+    """A /proc/PID/status figure in KiB (VmRSS, VmHWM...), or None."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return None
+
+
 def write_policy(obj):
     d = tempfile.mkdtemp(prefix="prpol-")
     atexit.register(shutil.rmtree, d, True)

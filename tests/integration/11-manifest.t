@@ -127,11 +127,7 @@ def refuse():
         rid = h.next_id("getmanifest")
         h.send({"jsonrpc": "2.0", "id": rid, "method": "getmanifest",
                 "params": {"allow-deprecated-apis": False}})
-        try:
-            h.wait_stdout_eof(10)
-            eof = True
-        except HostTimeout:
-            eof = False
+        eof = stdout_ends(h, 10)
         ok(eof, "refuse: runner ends (stdout EOF) instead of registering")
         got = [m for m in h.messages_from_plugin if m.get("id") == rid and "result" in m.json
                and isinstance(m.json["result"], dict) and "rpcmethods" in m.json["result"]]

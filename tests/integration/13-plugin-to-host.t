@@ -220,14 +220,6 @@ def lent_pages_kept():
            "the plugin's widened pipe was read more than 256 KiB at once (%d bytes)" % most)
 
 
-def vm_kib(pid, key):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return None
-
-
 def wide_progress():
     # A progress notification is judged on a tree, which takes 30-80 times
     # the bytes of small values (8 MB of them took 181 MB). Beyond 100000
@@ -236,13 +228,13 @@ def wide_progress():
         h.start()
         h.handshake()
         pid = h.proc.pid
-        base = vm_kib(pid, "VmRSS")
+        base = proc_status_kib(pid, "VmRSS")
         r = h.request("hello", ["wideprogress", "3000000"], timeout=60)
         is_(r.json.get("result"), {"hello": "wideprogress"}, "the answer still passes")
         h.settle(0.3)
         is_([m for m in h.notifications("progress")], [], "the wide progress never reaches the host")
         ok(stderr_has(h, "too many to judge"), "the runner says why")
-        hwm = vm_kib(pid, "VmHWM")
+        hwm = proc_status_kib(pid, "VmHWM")
         ok(hwm - base < 40 * 1024 * MEM_SCALE, "the runner's peak memory stays within a few "
            "times the 6 MB message (%d KiB over %d)" % (hwm - base, base))
         h.close_stdin()

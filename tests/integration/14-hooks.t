@@ -81,11 +81,7 @@ def db_write_bad(reply, name):
         rid = h.next_id("db_write")
         h.send({"jsonrpc": "2.0", "id": rid, "method": "db_write",
                 "params": {"data_version": 1, "writes": ["PRAGMA foreign_keys = OFF;"]}})
-        try:
-            h.wait_stdout_eof(10)
-            eof = True
-        except HostTimeout:
-            eof = False
+        eof = stdout_ends(h, 10)
         ok(eof, "db_write %s: the runner ends (stdout EOF)" % name)
         got = [m for m in h.messages_from_plugin if m.id == rid]
         is_(got, [], "db_write %s: the reply never reaches the host" % name)
@@ -109,11 +105,7 @@ def db_write_not_forwardable(extra, name):
         if name == "not strict":    # a leading zero: lenient parsers take it
             body = body.replace('"data_version": 1', '"data_version": 01')
         h.send_raw(body.encode() + b"\n\n")
-        try:
-            h.wait_stdout_eof(10)
-            eof = True
-        except HostTimeout:
-            eof = False
+        eof = stdout_ends(h, 10)
         ok(eof, "db_write %s: the runner ends (stdout EOF)" % name)
         is_([m for m in h.messages_from_plugin if m.id == rid], [],
             "db_write %s: no continue reaches the host" % name)

@@ -40,11 +40,7 @@ def one(action, arg, words, pol=None, opts=()):
         rid = h.next_id("hello")
         h.send({"jsonrpc": "2.0", "id": rid, "method": "hello",
                 "params": [action] + ([arg] if arg else [])})
-        try:
-            h.wait_stdout_eof(10)
-            eof = True
-        except HostTimeout:
-            eof = False
+        eof = stdout_ends(h, 10)
         ok(eof, "%s: the runner ends the plugin and closes stdout" % action)
         # the complete, valid message before trailing garbage may pass
         # (a relay cannot unsend it); the garbage itself never does
@@ -81,11 +77,7 @@ def early_garbage():
         rid = h.next_id("getmanifest")
         h.send({"jsonrpc": "2.0", "id": rid, "method": "getmanifest",
                 "params": {"allow-deprecated-apis": False}})
-        try:
-            h.wait_stdout_eof(15)
-            eof = True
-        except HostTimeout:
-            eof = False
+        eof = stdout_ends(h, 15)
         ok(eof, "print() before the manifest: plugin ended")
         is_(only_runner_logs(h.messages_from_plugin), [], "host never sees 'hello'")
         is_(h.garbage(), [], "no non-JSON bytes on the host's stdin")

@@ -222,11 +222,7 @@ def socket_in_view():
             rid = h.next_id("init")
             h.send({"jsonrpc": "2.0", "id": rid, "method": "init",
                     "params": h.init_params()})
-            try:
-                h.wait_stdout_eof(10)
-                eof = True
-            except HostTimeout:
-                eof = False
+            eof = stdout_ends(h, 10)
             ok(eof, "%s: the runner ends at init" % name)
             is_(h.wait_exit(), 125, "%s: exit 125" % name)
             ok(stderr_has(h, "is inside %s" % os.path.normpath(os.path.join(base, bound))),

@@ -11,14 +11,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from prtest import *  # noqa: E402,F401,F403
 
 
-def status(pid, key):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return None
-
-
 def nfds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -42,7 +34,7 @@ def conn_flood():
         h.settle(0.5)
         ok(nfds(pid) <= before + 2, "the runner's file descriptors are back to where they were "
            "(%d -> %d)" % (before, nfds(pid)))
-        hwm = status(pid, "VmHWM")
+        hwm = proc_status_kib(pid, "VmHWM")
         ok(hwm is not None and hwm < 64 * 1024, "the runner's peak memory stays bounded (%s KiB)" % hwm)
         like(bytes(h.stderr), b"connections at once: refused", "the refusals are logged")
 
@@ -62,7 +54,7 @@ def endless_request():
         is_([x for x in h.rpc.requests if '"hostile:e#1"' in x.raw.decode("latin-1", "replace")], [],
             "lightningd never saw any of it")
         ok(h.alive(), "the runner is still running")
-        hwm = status(pid, "VmHWM")
+        hwm = proc_status_kib(pid, "VmHWM")
         ok(hwm is not None and hwm < 32 * 1024, "the runner's peak memory stays near the cap (%s KiB)" % hwm)
         r = h.request("hello", [])
         ok("result" in r.json, "the plugin's stdio still works afterwards")
@@ -78,13 +70,13 @@ def wide_request(method, n, code, why):
         h.start()
         h.handshake()
         pid = h.proc.pid
-        base = status(pid, "VmRSS")
+        base = proc_status_kib(pid, "VmRSS")
         r = h.request("hello", ["wide", "%s,%d" % (method, n)], timeout=120)
         reply = r.json.get("result", {}).get("reply", "")
         like(reply, '"id":"hostile:wide#1","error":{"code":%d' % code,
              "%s of %d objects: answered %d, to its id (%r)" % (method, n, code, reply[:160]))
         like(reply, why, "%s: the answer says why" % method)
-        hwm = status(pid, "VmHWM")
+        hwm = proc_status_kib(pid, "VmHWM")
         ok(hwm is not None and hwm - base < 40 * 1024 * MEM_SCALE,
            "%s: the runner's peak memory stays within a few times the 8 MB request "
            "(%s KiB over %s)" % (method, hwm - base, base))
@@ -125,7 +117,7 @@ def denials_while_big_answer():
         r = h.request("hello", ["denywhilebig", "100"], timeout=180)
         res = r.json.get("result", {})
         ok(res.get("got", 0) > 50 * 1000 * 1000, "the big answer came through (%s)" % res)
-        hwm = status(pid, "VmHWM")
+        hwm = proc_status_kib(pid, "VmHWM")
         ok(hwm is not None and hwm < 64 * 1024 * MEM_SCALE,
            "the runner's peak memory stays bounded (%s KiB, %s bytes of requests sent)"
            % (hwm, res.get("sent")))

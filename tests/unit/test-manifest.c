@@ -38,6 +38,19 @@ static const char *big_manifest =
 	"\"nonnumericids\":false,\"dynamic\":true,\"cancheck\":true,"
 	"\"disable\":\"no\",\"sneaky\":1}";
 
+/* The manifest text is refused under p, with exactly this why. */
+static void expect_refused(const struct policy *p, const char *text, const char *want,
+			   const char *name)
+{
+	struct registry reg;
+	char why[256];
+	json_t *m = parse(text);
+
+	is_int(manifest_filter(m, p, &reg, NULL, why, sizeof(why)), -1, "%s: refused", name);
+	is_str(why, want, "%s: why", name);
+	json_decref(m);
+}
+
 static void build_policy(struct policy *p, enum pol_violation onv)
 {
 	static uint16_t cm[] = { 32769 };
@@ -214,12 +227,9 @@ static void test_grants(void)
 
 	/* "hooks": "*" glob-like entry never grants a hook */
 	set_list(&p.manifest.hooks, LIST("*", "htlc_*", "?pc_command"));
-	m = parse("{\"options\":[],\"rpcmethods\":[],\"hooks\":[\"htlc_accepted\"]}");
-	rc = manifest_filter(m, &p, &reg, NULL, why, sizeof(why));
-	is_int(rc, -1, "hooks: globs in policy never grant htlc_accepted");
-	is_str(why, "manifest refused: hook htlc_accepted not allowed (1 violation)",
-	       "hooks: why");
-	json_decref(m);
+	expect_refused(&p, "{\"options\":[],\"rpcmethods\":[],\"hooks\":[\"htlc_accepted\"]}",
+		       "manifest refused: hook htlc_accepted not allowed (1 violation)",
+		       "hooks: globs in policy never grant htlc_accepted");
 
 	/* featurebits removed when not allowed (strip) */
 	p.manifest.featurebits = false;
@@ -283,12 +293,9 @@ static void test_collisions(void)
 
 	/* under refuse, a repeated option alone refuses */
 	p.manifest.on_violation = POL_REFUSE;
-	m = parse("{\"options\":[{\"name\":\"summary-a\"},{\"name\":\"summary-a\"}]}");
-	rc = manifest_filter(m, &p, &reg, NULL, why, sizeof(why));
-	is_int(rc, -1, "collisions: refuse on a repeated option");
-	is_str(why, "manifest refused: option summary-a registered twice (1 violation)",
-	       "collisions: refuse's why");
-	json_decref(m);
+	expect_refused(&p, "{\"options\":[{\"name\":\"summary-a\"},{\"name\":\"summary-a\"}]}",
+		       "manifest refused: option summary-a registered twice (1 violation)",
+		       "collisions: a repeated option");
 
 	/* Many entries, every other one stripped: what is kept is exactly
 	 * the allowed ones, in order (filtered in one pass). */
