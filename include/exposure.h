@@ -25,7 +25,7 @@ struct exposure {
 
 /* Every directory the sandbox binds: read_only, read_write, the plugin's
  * own directory and the lightning_dir grants (relative to the cwd, the
- * lightning-dir). Taken before the runner confines itself, from the same
+ * lightning-dir), and every mount beneath one of them. Taken before the runner confines itself, from the same
  * paths the sandbox binds; a path that does not exist is not bound and not
  * recorded. */
 void exposure_collect(struct exposure *x, const struct policy *p, const char *plugin_path);

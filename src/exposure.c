@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "exposure.h"
+#include "mountinfo.h"
 #include "util.h"
 
 /* The longest walk: a path of PATH_MAX has fewer levels than this. */
@@ -27,18 +28,46 @@ static void add(struct exposure *x, const char *path)
 	x->v[x->n++] = (struct exposed){ st.st_dev, st.st_ino, xstrdup(path) };
 }
 
+static void add_mount(const char *mount_point, void *arg)
+{
+	add(arg, mount_point);
+}
+
+/* A bound directory, and every mount beneath it: the sandbox binds them
+ * with it (MS_REC), so a directory mounted there shows in the sandbox
+ * though no policy path names it. */
+static void add_tree(struct exposure *x, const char *path, const struct buf *mounts)
+{
+	size_t before = x->n;
+
+	add(x, path);
+	if (x->n == before || !mounts)
+		return;
+	char *real = realpath(path, NULL);
+	if (real)
+		mountinfo_beneath(buf_head(mounts), mounts->len, real, add_mount, x);
+	free(real);
+}
+
 void exposure_collect(struct exposure *x, const struct policy *p, const char *plugin_path)
 {
+	struct buf mounts;
+
 	memset(x, 0, sizeof(*x));
+	buf_init(&mounts);
+	/* unreadable: no mount beneath is recorded, and the sandbox, which
+	 * reads the same file to check those mounts, refuses to start */
+	const struct buf *m = mountinfo_read(&mounts) == 0 ? &mounts : NULL;
 	for (size_t i = 0; i < p->sandbox.read_only.n; i++)
-		add(x, p->sandbox.read_only.v[i]);
+		add_tree(x, p->sandbox.read_only.v[i], m);
 	for (size_t i = 0; i < p->sandbox.read_write.n; i++)
-		add(x, p->sandbox.read_write.v[i]);
+		add_tree(x, p->sandbox.read_write.v[i], m);
 	char *dir = xstrdup(plugin_path);
-	add(x, dirname(dir));
+	add_tree(x, dirname(dir), m);
 	free(dir);
 	for (size_t i = 0; i < p->sandbox.nlightning_dir; i++)
-		add(x, p->sandbox.lightning_dir[i].name);
+		add_tree(x, p->sandbox.lightning_dir[i].name, m);
+	buf_free(&mounts);
 }
 
 static const char *find(const struct exposure *x, const struct stat *st)

@@ -32,6 +32,7 @@
 #include "exitcodes.h"
 #include "landlock.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "sandbox.h"
 #include "seccomp_filter.h"
 #include "spawn.h"
@@ -178,16 +179,16 @@ static bool beneath_lightning_dir(int parent)
 }
 
 /* Is the file `st` one of the lightning-dir's entries a plugin is never
- * granted (hsm_secret, lightning-rpc, the database) under another name,
- * a hard link that every check on names lets by? Its name goes in
- * `name`. Only a file with more than one link can be one, so a source
- * nearly always costs no more than its stat. */
+ * granted (hsm_secret, lightning-rpc, the database) under another name:
+ * a hard link, or a bind mount of it (which has one link), that every
+ * check on names lets by? Its name goes in `name`. A directory is none;
+ * the few files a policy binds cost a listing of the lightning-dir each. */
 static bool ld_never_granted_alias(const struct stat *st, char *name, size_t cap)
 {
 	struct stat s;
 	bool found = false;
 
-	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+	if (S_ISDIR(st->st_mode))
 		return false;
 	DIR *d = opendir(".");
 	if (!d)
@@ -208,6 +209,48 @@ static bool ld_never_granted_alias(const struct stat *st, char *name, size_t cap
 	}
 	closedir(d);
 	return found;
+}
+
+/* A mount beneath a bound directory comes into the sandbox with it
+ * (MS_REC), though no policy path names it: it gets the checks a source
+ * gets. One the runner cannot open, the plugin (no more rights) cannot
+ * reach either. */
+struct beneath {
+	const char *key, *path;
+};
+
+static void check_submount(const char *mp, void *arg)
+{
+	const struct beneath *b = arg;
+	char alias[NAME_MAX + 1];
+	struct stat st;
+	int fd = open(mp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0)
+		die_errno(PR_EXIT_RUNNER, "mounts: stat %s", mp);
+	if (holds_lightning_dir(fd))
+		die(PR_EXIT_RUNNER, "mounts: %s %s has a mount beneath it, %s, that holds the "
+		    "lightning-dir, which the plugin must not see (list a directory without "
+		    "it, or take that mount away)", b->key, b->path, mp);
+	if (ld_never_granted_alias(&st, alias, sizeof(alias)))
+		die(PR_EXIT_RUNNER, "mounts: %s %s has a mount beneath it, %s, that is the "
+		    "lightning-dir's %s, which the plugin must not see (list a directory "
+		    "without it, or take that mount away)", b->key, b->path, mp, alias);
+	close(fd);
+}
+
+static void check_submounts(const char *key, const char *path, const char *real)
+{
+	static struct buf mounts;	/* read once: the child plans once */
+	static bool have;
+	struct beneath b = { key, path };
+
+	if (!have && mountinfo_read(&mounts) < 0)
+		die_errno(PR_EXIT_RUNNER, "mounts: read /proc/self/mountinfo");
+	have = true;
+	mountinfo_beneath(buf_head(&mounts), mounts.len, real, check_submount, &b);
 }
 
 /* Open the resolved path `real` O_PATH, and in *parent the directory it
@@ -280,6 +323,8 @@ static void plan_path(struct plan *pl, const char *path, bool rw, const char *ke
 		    "name (a hard link), which the plugin must not see (remove it from the "
 		    "policy)", key, path, alias);
 	close(parent);
+	if (S_ISDIR(st.st_mode))
+		check_submounts(key ? key : "the plugin's directory", path, real);
 	plan_add(pl, (struct item){ .kind = ITEM_BIND, .dst = real, .fd = fd, .rw = rw,
 				    .is_dir = S_ISDIR(st.st_mode) });
 }
@@ -332,6 +377,13 @@ static void plan_ldentry(struct plan *pl, const struct pol_ldentry *e)
 		die(PR_EXIT_RUNNER, "mounts: lightning_dir entry \"%s\" contains the "
 		    "lightning-dir (a bind mount of it or of a directory above it), which the "
 		    "plugin must not see (remove the grant)", e->name);
+	if (S_ISDIR(st.st_mode)) {
+		char *real = realpath(e->name, NULL);
+		if (!real)
+			die_errno(PR_EXIT_RUNNER, "mounts: realpath lightning-dir/%s", e->name);
+		check_submounts("lightning_dir entry", e->name, real);
+		free(real);
+	}
 	plan_add(pl, (struct item){ .kind = ITEM_BIND,
 				    .dst = xasprintf("%s/%s", SANDBOX_LIGHTNING_DIR, e->name),
 				    .fd = fd, .rw = e->rw, .is_dir = S_ISDIR(st.st_mode) });

@@ -431,6 +431,58 @@ def secrets_by_identity(as_nobody):
        "%s: grant view: one line says why" % lab) or diag(err[-1500:])
 
 
+def mounts_under_binds(as_nobody):
+    # A mount beneath a bound directory comes into the sandbox with it
+    # (binds are recursive), though no policy path names it; and a bind
+    # mount of hsm_secret has one link, so no name or hard-link check sees
+    # it. Each is refused by what it is (the mounts made in a private
+    # mount namespace; root only).
+    lab = label(as_nobody)
+    if not IS_ROOT:
+        print("ok %d # skip %s: mounts need root" % (prtest._n + 1, lab))
+        prtest._n += 1
+        return
+    sc = LdScene(as_nobody)
+    shared = os.path.join(sc.base, "shared")
+    os.mkdir(shared, 0o755)
+    os.mkdir(os.path.join(shared, "ldview"), 0o755)
+    sc.file(os.path.join(shared, "secret"), "")
+    sc.file(os.path.join(sc.ld, "notes2"), "")
+    ro = ["/usr", "/lib", "/lib64", "/bin"]
+    drop = (["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups"]
+            if as_nobody else [])
+    for binds, fs, reads, needle, what in (
+            ([(sc.ld, os.path.join(shared, "ldview"))], {"read_only": ro + [shared]},
+             [shared + "/ldview/hsm_secret"],
+             "read_only %s has a mount beneath it, %s/ldview, that holds the lightning-dir"
+             % (shared, shared), "a bind of the lightning-dir beneath a read_only path"),
+            ([(sc.hsm, os.path.join(shared, "secret"))], {"read_only": ro + [shared]},
+             [shared + "/secret"],
+             "that is the lightning-dir's hsm_secret", "a bind of hsm_secret beneath it"),
+            ([(sc.hsm, os.path.join(shared, "secret"))],
+             {"read_only": ro + [os.path.join(shared, "secret")]}, [shared + "/secret"],
+             "is the lightning-dir's hsm_secret under another name",
+             "a read_only file that is a bind of hsm_secret"),
+            ([(sc.hsm, os.path.join(sc.ld, "notes2"))], {"lightning_dir": ["notes2"]},
+             ["/lightning-dir/notes2"], 'lightning_dir entry "notes2" is hsm_secret',
+             "a grant that is a bind of hsm_secret")):
+        sc.own()
+        pol = base_policy()
+        pol["sandbox"]["filesystem"].update(fs)
+        script = "".join('mount --bind "%s" "%s" && ' % b for b in binds) + 'exec "$@"'
+        p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            script, "binds"] + drop +
+                           [PR_BIN, "--policy", write_policy(pol), sc.plugin] + reads,
+                           cwd=sc.ld, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=30)
+        err = p.stderr.decode("utf-8", "replace")
+        is_(p.returncode, 125, "%s: %s: exit 125" % (lab, what))
+        ok(HSM_MARK not in err and "READ " not in err,
+           "%s: %s: the plugin read nothing" % (lab, what)) or diag(err[-1500:])
+        ok(len(refused_line(err, needle)) == 1, "%s: %s: one line says why" % (lab, what)) \
+            or diag(err[-1500:])
+
+
 def userns_disabled():
     # unprivileged: no user namespace -> refuse with the layer and the fix
     wrapper = os.path.join(prtest.BUILD if os.path.isabs(prtest.BUILD)
@@ -551,7 +603,7 @@ for fn in [python_handshake_default_policy, unknown_syscall, sigterm_reaper, che
 for m in modes():
     for fn in (c_default_profile, node_default_profile, loopback, sha_pinning,
                missing_interpreter, sigkill_runner, ld_grant_symlinks,
-               binds_inside_lightning_dir, secrets_by_identity):
+               binds_inside_lightning_dir, secrets_by_identity, mounts_under_binds):
         prtest.case(lambda: fn(m))
 if not IS_ROOT:
     if os.environ.get("PR_MUST_WORK") == "1" or os.environ.get("CI"):

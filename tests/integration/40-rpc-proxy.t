@@ -14,6 +14,8 @@ import tempfile
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host"))
 from prtest import *  # noqa: E402,F401,F403
+import fakehost  # noqa: E402
+import prtest  # noqa: E402
 
 
 def callrpc(h, method, params=None, timeout=None):
@@ -236,8 +238,41 @@ def socket_in_view():
         h.wait_exit()
 
 
+def socket_in_view_by_a_mount():
+    # The same with the socket's directory mounted beneath a bound
+    # directory: binds are recursive, so it is in view though no policy
+    # path leads to it. The mount is made in a private mount namespace,
+    # which needs the host run as root.
+    if os.geteuid() != 0 or fakehost.TEST_UID >= 0:
+        print("ok %d # skip socket_in_view_by_a_mount: the mount needs the host as root"
+              % (prtest._n + 1))
+        prtest._n += 1
+        return
+    base = tempfile.mkdtemp(prefix="prsock-")
+    atexit.register(shutil.rmtree, base, True)
+    os.chmod(base, 0o755)
+    for d in ("run", "shared", "shared/sub"):
+        os.mkdir(os.path.join(base, d), 0o755)
+    ro = BASE_POLICY["sandbox"]["filesystem"]["read_only"] + [os.path.join(base, "shared")]
+    pol = write_policy(policy(sandbox={"network": "none", "filesystem": {"read_only": ro}}))
+    script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "binds",
+           os.path.join(base, "run"), os.path.join(base, "shared", "sub"),
+           PR_BIN, "--policy", pol, GOOD]
+    with Host(cmd, rpc_at=os.path.join(base, "run", "lightning-rpc")) as h:
+        h.start()
+        h.getmanifest()
+        rid = h.next_id("init")
+        h.send({"jsonrpc": "2.0", "id": rid, "method": "init", "params": h.init_params()})
+        ok(stdout_ends(h, 10), "a mount beneath a bound directory: the runner ends at init")
+        is_(h.wait_exit(), 125, "a mount beneath a bound directory: exit 125")
+        ok(stderr_has(h, "is inside %s/shared/sub" % base),
+           "a mount beneath a bound directory: the runner names the mount")
+        is_(h.rpc.requests, [], "a mount beneath a bound directory: nothing reached lightningd")
+
+
 for c in (allowed_and_denied, exact_grants, deny_wins, check_wrapped, datastore_params,
           rate_limit, pipelining_and_notifications, huge_response, late_socket,
-          sandboxed_cannot_reach_real_socket, socket_in_view):
+          sandboxed_cannot_reach_real_socket, socket_in_view, socket_in_view_by_a_mount):
     case(c)
 done()
