@@ -15,6 +15,7 @@
 /* What the runner keeps of the host's configuration (malloc'd). */
 struct init_facts {
 	char *lightning_dir, *rpc_file, *network;	/* network may be NULL */
+	bool proxy_dropped;	/* configuration held a proxy, left out */
 };
 
 /* canon[0..len) is a canonical init request whose params span `params`.

@@ -221,9 +221,7 @@ static int rewrite_init(struct gate *g, const struct rpcmsg *m, struct buf *to_p
 	g->network = f.network;
 	f.network = NULL;
 	memo_forget(g);
-	struct jspan conf, proxy;
-	if (!keep_proxy && jspan_member(m->canon, m->params_span, "configuration", &conf) &&
-	    jspan_member(m->canon, conf, "proxy", &proxy))
+	if (f.proxy_dropped)
 		log_info("init: proxy setting dropped (sandbox.network is not host)");
 	init_facts_free(&f);
 	return 0;

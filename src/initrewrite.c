@@ -96,8 +96,10 @@ int init_rewrite(const char *canon, size_t len, struct jspan params, bool keep_p
 	buf_append(out, canon, conf.off);
 	buf_append(out, "{", 1);
 	while (next_member(canon, end, &i, &m)) {
-		if (!keep_proxy && is_proxy_key(m.key, m.klen))
+		if (!keep_proxy && is_proxy_key(m.key, m.klen)) {
+			facts->proxy_dropped |= key_is(m.key, m.klen, "proxy");
 			continue;
+		}
 		if (!first)
 			buf_append(out, ",", 1);
 		first = false;

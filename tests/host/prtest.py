@@ -150,6 +150,14 @@ def policy(**over):
     return p
 
 
+def skip(reason):
+    """One test that could not run here, said as TAP's skip."""
+    global _n
+    _n += 1
+    print("ok %d # skip %s" % (_n, reason))
+    sys.stdout.flush()
+
+
 def stdout_ends(h, timeout):
     """True if the runner's stdout reaches EOF within timeout seconds (it
     ended, or is ending, the session)."""

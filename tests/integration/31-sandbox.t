@@ -439,8 +439,7 @@ def mounts_under_binds(as_nobody):
     # mount namespace; root only).
     lab = label(as_nobody)
     if not IS_ROOT:
-        print("ok %d # skip %s: mounts need root" % (prtest._n + 1, lab))
-        prtest._n += 1
+        prtest.skip("%s: mounts need root" % lab)
         return
     sc = LdScene(as_nobody)
     shared = os.path.join(sc.base, "shared")
@@ -498,20 +497,6 @@ def userns_disabled():
        "one line names the layer and how to enable it") or diag(err.decode())
 
 
-def alive_with(needle):
-    pids = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % p, "rb") as f:
-                if needle in f.read():
-                    pids.append(int(p))
-        except OSError:
-            pass
-    return pids
-
-
 def wait_for(pred, timeout=10):
     end = time.time() + timeout
     while time.time() < end:
@@ -545,17 +530,17 @@ def sigkill_runner(as_nobody):
                          stderr=subprocess.DEVNULL,
                          preexec_fn=drop_to_nobody if as_nobody else None)
     # reaper + the plugin's sleep + the orphaned sleep (not the runner)
-    sandboxed = lambda: [x for x in alive_with(marker.encode()) if x != p.pid]  # noqa: E731
+    sandboxed = lambda: [x for x in prtest.procs_with(marker) if x != p.pid]  # noqa: E731
     pids = wait_for(lambda: len(sandboxed()) >= 3 and sandboxed())
     ok(pids and len(pids) >= 3, "%s: sandboxed processes are running (%s)" % (lab, pids))
     reaper = children_of(p.pid)
     ok(len(reaper) == 1 and reaper[0] in pids, "%s: the reaper is the runner's child" % lab)
     p.kill()
     p.wait()
-    gone = wait_for(lambda: not alive_with(marker.encode()) and
+    gone = wait_for(lambda: not prtest.procs_with(marker) and
                     not any(os.path.exists("/proc/%d" % r) for r in reaper))
     ok(gone, "%s: after SIGKILL of the runner nothing of the sandbox survives (%s)"
-       % (lab, alive_with(marker.encode())))
+       % (lab, prtest.procs_with(marker)))
 
 
 def sigterm_reaper():
@@ -563,7 +548,7 @@ def sigterm_reaper():
                           "exec sleep 31338.%d" % os.getpid()],
                          cwd=ldir(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
-    ok(wait_for(lambda: len([x for x in alive_with(b"31338.%d" % os.getpid()) if x != p.pid]) >= 2),
+    ok(wait_for(lambda: len([x for x in prtest.procs_with("31338.%d" % os.getpid()) if x != p.pid]) >= 2),
        "plugin is running")
     reaper = children_of(p.pid)
     is_(len(reaper), 1, "the runner has one child: the pid-1 reaper")

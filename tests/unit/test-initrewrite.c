@@ -71,11 +71,13 @@ int main(void)
 		"\"lightning-dir\":\"/x\",\"torv3-enabled\":true,\"rpc-file\":\"r\","
 		"\"always_use_proxy\":false}}}";
 	rewrite(px, false, out, sizeof(out), &f);
+	ok(f.proxy_dropped, "a dropped proxy is reported (the runner logs it)");
 	init_facts_free(&f);
 	is_str(out, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"init\",\"params\":"
 	       "{\"configuration\":{\"lightning-dir\":\"/lightning-dir\","
 	       "\"rpc-file\":\"/lightning-dir/lightning-rpc\"}}}", "proxy members dropped anywhere");
 	rewrite(px, true, out, sizeof(out), &f);
+	ok(!f.proxy_dropped, "a kept proxy is not reported dropped");
 	init_facts_free(&f);
 	ok(strstr(out, "\"proxy\":{\"type\":\"ipv4\",\"port\":9050},") &&
 	   strstr(out, "\"torv3-enabled\":true,") && strstr(out, "\"always_use_proxy\":false}"),
